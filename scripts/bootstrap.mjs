@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Sets up a fresh clone so that `npm start` and `npm test` need nothing installed by hand:
+// npm dependencies (better-sqlite3 built from source against the local Node headers) and the
+// pinned Go tools (`opa`, and `regal` for tests) built from the Go module proxy into .tools/bin.
+// Idempotent: every step checks first and says what it does.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const toolsBin = join(root, '.tools', 'bin');
+const forTests = process.argv.includes('--test');
+
+/** Go tools pinned by module and version; `test` tools are built only for `npm test`. */
+export const GO_TOOLS = [
+  { name: 'opa', module: 'github.com/open-policy-agent/opa', version: 'v1.22.2', versionArgs: ['version'] },
+];
+
+function say(message) {
+  process.stdout.write(`bootstrap: ${message}\n`);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) throw new Error(`${command} could not start: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}`);
+}
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** node-gyp must build better-sqlite3 against headers on this machine: nothing can be downloaded. */
+function nodeHeadersEnv() {
+  const env = { ...process.env };
+  if (!env.npm_config_nodedir) {
+    const prefix = join(dirname(process.execPath), '..');
+    if (existsSync(join(prefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = prefix;
+  }
+  return env;
+}
+
+function installNodeModules() {
+  const lock = join(root, 'package-lock.json');
+  const installed = join(root, 'node_modules', '.package-lock.json');
+  const sqlite = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  if (mtime(installed) >= mtime(lock) && existsSync(sqlite)) {
+    say('npm dependencies are up to date');
+    return;
+  }
+  say('installing npm dependencies (npm ci; better-sqlite3 builds from source, about a minute)');
+  run('npm', ['ci', '--no-audit', '--no-fund'], { env: nodeHeadersEnv() });
+}
+
+function toolWorks(path, versionArgs, version) {
+  if (!existsSync(path)) return false;
+  const result = spawnSync(path, versionArgs, { encoding: 'utf8' });
+  return result.status === 0 && result.stdout.includes(version.replace(/^v/, ''));
+}
+
+function buildGoTool({ name, module, version, versionArgs }) {
+  const target = join(toolsBin, name);
+  if (toolWorks(target, versionArgs, version)) {
+    say(`${name} ${version} is in .tools/bin`);
+    return;
+  }
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.status !== 0) throw new Error(`building ${name} needs Go (https://go.dev/doc/install); "go version" failed`);
+  mkdirSync(toolsBin, { recursive: true });
+  say(`building ${name} ${version} from the Go module proxy into .tools/bin (a few minutes the first time)`);
+  run('go', ['install', `${module}@${version}`], {
+    env: { ...process.env, GOBIN: toolsBin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
+  });
+  if (!toolWorks(target, versionArgs, version)) throw new Error(`${name} was built but "${name} ${versionArgs.join(' ')}" does not report ${version}`);
+}
+
+function main() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) throw new Error(`Node >= 20.19 is required, this is ${process.versions.node}`);
+  installNodeModules();
+  for (const tool of GO_TOOLS) {
+    if (!tool.testOnly || forTests) buildGoTool(tool);
+  }
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  say(`${pkg.name} is ready`);
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`bootstrap: ${error.message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs every test in order — lint, types, policy build and Rego tests, then each workspace's ava
+// suite — and stops at the first failure. `npm test` runs this after the bootstrap.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
+
+/** Steps in order; a root script that does not exist yet is a failure, not a skip. */
+const steps = [
+  ['lint', ['npm', 'run', 'lint']],
+  ['types', ['npm', 'run', 'typecheck']],
+  ...('policy:build' in scripts ? [['policy build', ['npm', 'run', 'policy:build']]] : []),
+  ...('policy:test' in scripts ? [['rego tests', ['npm', 'run', 'policy:test']]] : []),
+  ['sidecar tests', ['npm', 'test', '-w', 'sidecar']],
+  ['policy decision tables', ['npm', 'test', '-w', 'policy-tests']],
+  ['service tests', ['npm', 'test', '-w', 'service']],
+];
+
+const started = Date.now();
+const env = { ...process.env, PATH: `${join(root, '.tools', 'bin')}:${process.env.PATH ?? ''}` };
+for (const [name, [command, ...args]] of steps) {
+  process.stdout.write(`\n=== ${name}: ${command} ${args.join(' ')}\n`);
+  const t0 = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    process.stdout.write(`\n=== ${name} FAILED after ${seconds}s\n`);
+    process.exit(result.status ?? 1);
+  }
+  process.stdout.write(`=== ${name} passed in ${seconds}s\n`);
+}
+process.stdout.write(`\nall test steps passed in ${((Date.now() - started) / 1000).toFixed(0)}s\n`);
