@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm start`: runs the system on its embedded defaults — SQLite, development tokens — and prints
+// how to call it. DEVELOPMENT ONLY: the signing key and issuer are local stand-ins.
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const port = process.env.PORT ?? '8080';
+const env = {
+  ...process.env,
+  JWKS_URL: process.env.JWKS_URL ?? 'http://127.0.0.1:8180/.well-known/jwks.json',
+  JWT_ISSUER: process.env.JWT_ISSUER ?? 'http://127.0.0.1:8180',
+  JWT_AUDIENCE: process.env.JWT_AUDIENCE ?? 'verdict-transactions',
+  DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite:./data/verdict.db',
+  PORT: port,
+};
+const children = [];
+
+function start(name, args) {
+  const child = spawn(tsx, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`start: ${name} stopped (${signal ?? `exit ${code}`}); stopping everything\n`);
+    stop(code ?? 1);
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+async function waitReady(url, deadline) {
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
+const seeded = spawnSync(tsx, ['service/src/dev/seed-cli.ts', env.DATABASE_URL], { cwd: root, env, stdio: 'inherit' });
+if (seeded.status !== 0) process.exit(seeded.status ?? 1);
+start('dev issuer', ['service/src/dev/dev-issuer.ts']);
+await waitReady(env.JWKS_URL, Date.now() + 15_000);
+start('service', ['service/src/server.ts']);
+if (!(await waitReady(`http://127.0.0.1:${port}/health/ready`, Date.now() + 30_000))) {
+  process.stderr.write('start: the service did not become ready in 30 s\n');
+  stop(1);
+} else {
+  process.stdout.write(`
+Verdict is running (development tokens, SQLite at ${env.DATABASE_URL}).
+
+  TOKEN=$(npm run -s token -- --sub alice --scope "transactions:read transactions:write")
+  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/transactions
+
+  OpenAPI: http://127.0.0.1:${port}/openapi.json    Ctrl-C stops everything.
+`);
+}

@@ -1,0 +1,40 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { ApiError } from './errors.js';
+import { openApiDocument } from './openapi.js';
+
+/** A dependency readiness depends on. */
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<boolean>;
+}
+
+class NotReadyError extends ApiError {
+  constructor(failing: readonly string[]) {
+    super(503, 'not_ready', 'Not ready', { detail: `not ready: ${failing.join(', ')}`, extensions: { failing } });
+  }
+}
+
+/** The unauthenticated routes: liveness, readiness and the OpenAPI document. */
+export function publicRoutes(checks: readonly ReadinessCheck[]): Router {
+  const document = openApiDocument();
+
+  const live: Middleware = function live(ctx) {
+    ctx.body = { status: 'ok' };
+  };
+
+  const ready: Middleware = async function ready(ctx) {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => ({ name, ok: await check().catch(() => false) })),
+    );
+    const failing = results.filter((result) => !result.ok).map((result) => result.name);
+    if (failing.length > 0) throw new NotReadyError(failing);
+    ctx.body = { status: 'ready' };
+  };
+
+  const openapi: Middleware = function openapi(ctx) {
+    ctx.body = document;
+  };
+
+  return new Router().get('/health/live', live).get('/health/ready', ready).get('/openapi.json', openapi);
+}

@@ -1,0 +1,48 @@
+import type { Middleware } from 'koa';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ApiError, InternalError, MethodNotAllowedError, NotFoundError } from '../errors.js';
+import type { RequestState } from './state.js';
+
+/** Each problem's `type` is this URN followed by its code (stable, not dereferenceable). */
+export const PROBLEM_TYPE_BASE = 'urn:verdict:problem:';
+
+function toApiError(error: unknown, logger: Logger, requestId: string): ApiError {
+  if (error instanceof ApiError) return error;
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 404) return new NotFoundError();
+  const errorId = randomUUID();
+  logger.error({ err: error, error_id: errorId, request_id: requestId }, 'unexpected error');
+  return new InternalError(errorId, error);
+}
+
+/**
+ * Turns every error into an RFC 9457 `application/problem+json` response with its challenge
+ * headers. Unknown errors become 500 with an error id; their detail goes to the log only.
+ */
+export function problemDetails(logger: Logger): Middleware<RequestState> {
+  return async function problemDetails(ctx, next) {
+    try {
+      await next();
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new NotFoundError();
+        if (ctx.status === 405) throw new MethodNotAllowedError(ctx.response.get('Allow').split(/,\s*/));
+      }
+    } catch (thrown) {
+      const error = toApiError(thrown, logger, ctx.state.requestId);
+      ctx.state.errorCode = error.code;
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.type = 'application/problem+json';
+      ctx.body = {
+        type: `${PROBLEM_TYPE_BASE}${error.code}`,
+        title: error.title,
+        status: error.status,
+        ...(error.detail === undefined ? {} : { detail: error.detail }),
+        code: error.code,
+        request_id: ctx.state.requestId,
+        ...error.extensions,
+      };
+    }
+  };
+}

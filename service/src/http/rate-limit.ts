@@ -1,0 +1,42 @@
+import type { Middleware } from 'koa';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimitedError } from '../errors.js';
+import type { RequestState } from './state.js';
+
+/** A fixed window limiter whose key comes from the request. */
+export interface RateLimitOptions {
+  readonly name: string;
+  readonly pointsPerMinute: number;
+  readonly key: (state: RequestState) => string | undefined;
+}
+
+function headers(limit: number, res: RateLimiterRes): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(limit),
+    'RateLimit-Remaining': String(Math.max(0, res.remainingPoints)),
+    'RateLimit-Reset': String(Math.max(0, Math.ceil(res.msBeforeNext / 1000))),
+  };
+}
+
+/**
+ * Limits requests per key per minute (rate-limiter-flexible), sets the RateLimit-* headers the
+ * seed gives, and answers `429 rate_limited` with Retry-After when the window is used up.
+ */
+export function rateLimit({ name, pointsPerMinute, key }: RateLimitOptions): Middleware<RequestState> {
+  const limiter = new RateLimiterMemory({ keyPrefix: name, points: pointsPerMinute, duration: 60 });
+  return async function rateLimit(ctx, next) {
+    const subject = key(ctx.state);
+    if (subject === undefined) {
+      await next();
+      return;
+    }
+    try {
+      const res = await limiter.consume(subject);
+      ctx.set(headers(pointsPerMinute, res));
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), headers(pointsPerMinute, rejection));
+    }
+    await next();
+  };
+}

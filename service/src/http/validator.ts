@@ -1,0 +1,52 @@
+import { Ajv, type ErrorObject, type Schema } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { ValidationError, type FieldError } from '../errors.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function fieldErrors(location: string, errors: readonly ErrorObject[]): FieldError[] {
+  const seen = new Set<string>();
+  const result: FieldError[] = [];
+  for (const error of errors) {
+    const path = error.instancePath.split('/').slice(1).join('.');
+    let field = path === '' ? location : `${location}.${path}`;
+    let message = error.message ?? 'is invalid';
+    if (error.keyword === 'additionalProperties') {
+      field = `${field}.${String((error.params as { additionalProperty: string }).additionalProperty)}`;
+      message = 'is not allowed';
+    } else if (error.keyword === 'required') {
+      field = `${field}.${String((error.params as { missingProperty: string }).missingProperty)}`;
+      message = 'is required';
+    } else if (error.keyword === 'enum') {
+      message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    }
+    const key = `${field}\u0000${message}`;
+    if (!seen.has(key)) result.push({ field, message });
+    seen.add(key);
+  }
+  return result;
+}
+
+function makeAjv(coerceTypes: boolean): Ajv {
+  const ajv = new Ajv({ strict: true, allErrors: true, coerceTypes, useDefaults: true, allowUnionTypes: true });
+  addFormats(ajv);
+  return ajv;
+}
+
+const bodies = makeAjv(false);
+const queries = makeAjv(true);
+
+/** A validator that returns the typed value or throws `400 validation_failed` naming every failing field. */
+export type Validate<T> = (value: unknown) => T;
+
+/**
+ * Compiles a JSON Schema (ajv, strict) for a request part: `body` as sent, `query` with strings
+ * coerced to the schema's types (defaults filled in).
+ */
+export function validator<T>(location: 'body' | 'query' | 'headers', schema: Schema): Validate<T> {
+  const check = (location === 'body' ? bodies : queries).compile<T>(schema);
+  return (value) => {
+    if (check(value)) return value;
+    throw new ValidationError(fieldErrors(location, check.errors ?? []));
+  };
+}

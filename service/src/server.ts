@@ -1,0 +1,103 @@
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
+import { RemoteKeySet } from './auth/key-set.js';
+import { TokenCache } from './auth/token-cache.js';
+import { ScopeOwnerAuthorizer } from './authz/scope-owner-authorizer.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { SqliteStore } from './store/sqlite-store.js';
+
+/** How long in-flight requests may take to finish after SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`verdict: configuration error: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+/** Reads the configuration, builds the app from real parts and listens until SIGTERM. */
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const now = Date.now;
+  const store = SqliteStore.fromUrl(config.databaseUrl, now);
+  const cache = new TokenCache();
+  const keySet = new RemoteKeySet({
+    url: config.jwksUrl,
+    cooldownMs: config.jwksCooldownS * 1000,
+    cacheMaxAgeMs: config.jwksCacheMaxAgeS * 1000,
+    now,
+    logger,
+    onChange: () => {
+      cache.clear();
+    },
+  });
+  const verifier = new JwtVerifier({
+    getKey: keySet.getKey,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    algorithms: config.jwtAlgorithms,
+    clockToleranceS: config.jwtClockToleranceS,
+    maxLifetimeS: config.jwtMaxLifetimeS,
+    cache,
+    now,
+  });
+  const authorizer = new ScopeOwnerAuthorizer();
+  logger.warn({ pdp_mode: config.pdpMode }, 'authorization uses the built-in scope-and-owner check');
+  const app = createApp({
+    logger,
+    store,
+    authorizer,
+    verifier,
+    readiness: [
+      { name: 'database', check: () => store.ping().then(() => true) },
+      { name: 'signing_keys', check: async () => keySet.ready || (await keySet.refresh()) },
+      { name: 'authorization', check: () => Promise.resolve(authorizer.ready()) },
+    ],
+    corsOrigins: config.corsOrigins,
+    trustedProxies: config.trustedProxies,
+    rateLimitPerMin: config.rateLimitPerMin,
+    now,
+  });
+
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app.callback());
+  await keySet.refresh();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address();
+  logger.info({ address, database: config.databaseUrl.split(':')[0] }, 'verdict service listening');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('grace period over: closing remaining connections');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      void store.close().then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`verdict: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,295 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ListFilterClause } from '../authz/decision.js';
+import type { Category, Status, Transaction, TransactionChanges } from '../transactions/model.js';
+import type {
+  CreateOutcome,
+  IdempotencyKey,
+  ListQuery,
+  Page,
+  StoredResponse,
+  TransactionStore,
+} from '../transactions/store.js';
+
+/** Schema changes in order; each runs once, recorded in schema_migrations. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE transactions (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     amount_minor INTEGER NOT NULL,
+     currency TEXT NOT NULL,
+     category TEXT NOT NULL,
+     counterparty_name TEXT NOT NULL,
+     counterparty_account TEXT,
+     note TEXT,
+     status TEXT NOT NULL,
+     department TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     version INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX transactions_page ON transactions (created_at DESC, id DESC);
+   CREATE INDEX transactions_owner ON transactions (owner, created_at DESC, id DESC);
+   CREATE INDEX transactions_department ON transactions (department, created_at DESC, id DESC);
+   CREATE TABLE idempotency_keys (
+     scope TEXT NOT NULL,
+     key TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     status INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     location TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (scope, key)
+   ) STRICT;`,
+];
+
+/** How long an idempotency key is remembered. */
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+interface Row {
+  id: string;
+  owner: string;
+  account_id: string;
+  amount_minor: number;
+  currency: string;
+  category: string;
+  counterparty_name: string;
+  counterparty_account: string | null;
+  note: string | null;
+  status: string;
+  department: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+interface IdempotencyRow {
+  fingerprint: string;
+  status: number;
+  body: string;
+  location: string;
+}
+
+function fromRow(row: Row): Transaction {
+  return {
+    id: row.id,
+    owner: row.owner,
+    account_id: row.account_id,
+    amount_minor: row.amount_minor,
+    currency: row.currency,
+    category: row.category as Category,
+    counterparty: { name: row.counterparty_name, account: row.counterparty_account },
+    note: row.note,
+    status: row.status as Status,
+    department: row.department,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    version: row.version,
+  };
+}
+
+function fromIdempotencyRow(row: IdempotencyRow): StoredResponse {
+  return { fingerprint: row.fingerprint, status: row.status, body: JSON.parse(row.body), location: row.location };
+}
+
+/** Timestamps are stored as `toISOString()` text, so text order is time order; inputs are normalised to it. */
+function isoTime(value: string): string {
+  return new Date(value).toISOString();
+}
+
+/** SQL for "any clause matches", clause fields ANDed; no clause matches no row. */
+function clausesSql(anyOf: readonly ListFilterClause[], params: unknown[]): string {
+  if (anyOf.length === 0) return '0';
+  const clauses = anyOf.map((clause) => {
+    const parts: string[] = [];
+    const where = (sql: string, ...values: unknown[]): void => {
+      parts.push(sql);
+      params.push(...values);
+    };
+    if (clause.owner !== undefined) where('owner = ?', clause.owner);
+    if (clause.department !== undefined) where('department = ?', clause.department);
+    if (clause.currency !== undefined) where('currency = ?', clause.currency);
+    if (clause.created_at_gte !== undefined) where('created_at >= ?', isoTime(clause.created_at_gte));
+    if (clause.amount_minor_lte !== undefined) where('amount_minor <= ?', clause.amount_minor_lte);
+    const excluded = clause.category_not_in ?? [];
+    if (excluded.length > 0) where(`category NOT IN (${excluded.map(() => '?').join(', ')})`, ...excluded);
+    return parts.length === 0 ? '1' : `(${parts.join(' AND ')})`;
+  });
+  return `(${clauses.join(' OR ')})`;
+}
+
+/** The default store: one SQLite file, created and migrated when opened. */
+export class SqliteStore implements TransactionStore {
+  readonly #db: Database.Database;
+
+  private constructor(
+    db: Database.Database,
+    private readonly now: () => number,
+  ) {
+    this.#db = db;
+  }
+
+  /** Opens (creating if needed) and migrates the database at `path` (`:memory:` for a throwaway one). */
+  static open(path: string, now: () => number = Date.now): SqliteStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
+    MIGRATIONS.forEach((sql, index) => {
+      const version = index + 1;
+      if (version <= applied) return;
+      db.transaction(() => {
+        db.exec(sql);
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+          version,
+          new Date(now()).toISOString(),
+        );
+      })();
+    });
+    return new SqliteStore(db, now);
+  }
+
+  /** Opens the store a `sqlite:<path>` DATABASE_URL names. */
+  static fromUrl(url: string, now?: () => number): SqliteStore {
+    return SqliteStore.open(url.slice('sqlite:'.length), now);
+  }
+
+  create(
+    transaction: Transaction,
+    idempotency?: IdempotencyKey,
+    respond?: (transaction: Transaction) => Omit<StoredResponse, 'fingerprint'>,
+  ): Promise<CreateOutcome> {
+    const db = this.#db;
+    const run = db.transaction((): CreateOutcome => {
+      if (idempotency !== undefined) {
+        db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(
+          new Date(this.now() - IDEMPOTENCY_TTL_MS).toISOString(),
+        );
+        const existing = db
+          .prepare('SELECT fingerprint, status, body, location FROM idempotency_keys WHERE scope = ? AND key = ?')
+          .get(idempotency.scope, idempotency.key) as IdempotencyRow | undefined;
+        if (existing !== undefined) return { kind: 'replay', response: fromIdempotencyRow(existing) };
+      }
+      db.prepare(
+        `INSERT INTO transactions (id, owner, account_id, amount_minor, currency, category, counterparty_name,
+           counterparty_account, note, status, department, created_at, updated_at, version)
+         VALUES (@id, @owner, @account_id, @amount_minor, @currency, @category, @counterparty_name,
+           @counterparty_account, @note, @status, @department, @created_at, @updated_at, @version)`,
+      ).run({
+        id: transaction.id,
+        owner: transaction.owner,
+        account_id: transaction.account_id,
+        amount_minor: transaction.amount_minor,
+        currency: transaction.currency,
+        category: transaction.category,
+        counterparty_name: transaction.counterparty.name,
+        counterparty_account: transaction.counterparty.account,
+        note: transaction.note,
+        status: transaction.status,
+        department: transaction.department,
+        created_at: transaction.created_at,
+        updated_at: transaction.updated_at,
+        version: transaction.version,
+      });
+      if (idempotency !== undefined && respond !== undefined) {
+        const response = respond(transaction);
+        db.prepare(
+          `INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, location, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          idempotency.scope,
+          idempotency.key,
+          idempotency.fingerprint,
+          response.status,
+          JSON.stringify(response.body),
+          response.location,
+          transaction.created_at,
+        );
+      }
+      return { kind: 'created', transaction };
+    });
+    return Promise.resolve(run.immediate());
+  }
+
+  findIdempotent(scope: string, key: string): Promise<StoredResponse | undefined> {
+    const row = this.#db
+      .prepare('SELECT fingerprint, status, body, location, created_at FROM idempotency_keys WHERE scope = ? AND key = ?')
+      .get(scope, key) as (IdempotencyRow & { created_at: string }) | undefined;
+    const fresh = row !== undefined && Date.parse(row.created_at) >= this.now() - IDEMPOTENCY_TTL_MS;
+    return Promise.resolve(fresh ? fromIdempotencyRow(row) : undefined);
+  }
+
+  get(id: string): Promise<Transaction | undefined> {
+    const row = this.#db.prepare('SELECT * FROM transactions WHERE id = ?').get(id) as Row | undefined;
+    return Promise.resolve(row === undefined ? undefined : fromRow(row));
+  }
+
+  list(query: ListQuery, anyOf: readonly ListFilterClause[]): Promise<Page> {
+    const params: unknown[] = [];
+    const where = [clausesSql(anyOf, params)];
+    const filter = (sql: string, value: unknown): void => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (query.category !== undefined) filter('category = ?', query.category);
+    if (query.status !== undefined) filter('status = ?', query.status);
+    if (query.since !== undefined) filter('created_at >= ?', isoTime(query.since));
+    if (query.until !== undefined) filter('created_at < ?', isoTime(query.until));
+    if (query.min_amount !== undefined) filter('amount_minor >= ?', query.min_amount);
+    if (query.max_amount !== undefined) filter('amount_minor <= ?', query.max_amount);
+    if (query.after !== undefined) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(query.after.created_at, query.after.created_at, query.after.id);
+    }
+    const rows = this.#db
+      .prepare(`SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...params, query.limit + 1) as Row[];
+    return Promise.resolve({ items: rows.slice(0, query.limit).map(fromRow), hasMore: rows.length > query.limit });
+  }
+
+  #changeWhere(id: string, version: number, set: string, params: Record<string, unknown>): Transaction | undefined {
+    const row = this.#db
+      .prepare(`UPDATE transactions SET ${set}, version = version + 1 WHERE id = @id AND version = @version RETURNING *`)
+      .get({ ...params, id, version }) as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  update(id: string, version: number, changes: TransactionChanges, now: string): Promise<Transaction | undefined> {
+    const sets = ['updated_at = @now'];
+    const params: Record<string, unknown> = { now };
+    if (changes.note !== undefined) {
+      sets.push('note = @note');
+      params.note = changes.note;
+    }
+    if (changes.category !== undefined) {
+      sets.push('category = @category');
+      params.category = changes.category;
+    }
+    return Promise.resolve(this.#changeWhere(id, version, sets.join(', '), params));
+  }
+
+  setStatus(id: string, version: number, status: Status, now: string): Promise<Transaction | undefined> {
+    return Promise.resolve(this.#changeWhere(id, version, 'status = @status, updated_at = @now', { status, now }));
+  }
+
+  delete(id: string, version: number): Promise<boolean> {
+    const result = this.#db.prepare('DELETE FROM transactions WHERE id = ? AND version = ?').run(id, version);
+    return Promise.resolve(result.changes === 1);
+  }
+
+  ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,284 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Authorizer } from '../authz/decision.js';
+import { authorize, requestFacts, type AuthorizedState } from '../authz/authorize.js';
+import { environmentOf } from '../authz/policy-input.js';
+import { redact } from '../authz/enforce.js';
+import { canonicalJson } from '../canonical-json.js';
+import { ForbiddenError, IdempotencyConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
+import { jsonBody } from '../http/json-body.js';
+import { validator } from '../http/validator.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { DEFAULT_DEPARTMENT, etagOf, type Category, type Status, type Transaction } from './model.js';
+import { checkIfMatch } from './preconditions.js';
+import { resourceOf, TRANSACTION_COLLECTION } from './resource.js';
+import {
+  createTransactionSchema,
+  idempotencyKeySchema,
+  listQuerySchema,
+  patchTransactionSchema,
+} from './schemas.js';
+import type { ListQuery, TransactionStore } from './store.js';
+
+/** What the transaction routes need. */
+export interface TransactionRoutesDeps {
+  readonly store: TransactionStore;
+  readonly authorizer: Authorizer;
+  readonly now: () => number;
+  /** Middleware that runs first on every route: authentication and the per-client rate limit. */
+  readonly guard: readonly Middleware<AuthorizedState>[];
+}
+
+interface CreateBody {
+  owner?: string;
+  account_id: string;
+  amount_minor: number;
+  currency: string;
+  category: Category;
+  counterparty: { name: string; account: string };
+  note?: string | null;
+}
+
+interface PatchBody {
+  note?: string | null;
+  category?: Category;
+}
+
+interface ListQueryParams {
+  limit: number;
+  cursor?: string;
+  category?: Category;
+  status?: Status;
+  since?: string;
+  until?: string;
+  min_amount?: number;
+  max_amount?: number;
+}
+
+interface TransactionState extends AuthorizedState {
+  transaction?: Transaction;
+  proposed?: Transaction;
+  changes?: PatchBody;
+}
+
+const validateCreate = validator<CreateBody>('body', createTransactionSchema);
+const validatePatch = validator<PatchBody>('body', patchTransactionSchema);
+const validateListQuery = validator<ListQueryParams>('query', listQuerySchema);
+const validateIdempotencyKey = validator<string>('headers', idempotencyKeySchema);
+const validateEmptyBody = validator<Record<string, never>>('body', {
+  type: 'object',
+  additionalProperties: false,
+  maxProperties: 0,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function present(transaction: Transaction, paths: readonly string[] | undefined): Transaction {
+  return redact(transaction, paths ?? []);
+}
+
+/** Builds the router of /transactions, each route a table row of named middleware. */
+export function transactionRoutes({ store, authorizer, now, guard }: TransactionRoutesDeps): Router<TransactionState> {
+  const iso = (): string => new Date(now()).toISOString();
+
+  const loadTransaction: Middleware<TransactionState> = async function loadTransaction(ctx, next) {
+    const id = (ctx as unknown as { params: Record<string, string> }).params.id ?? '';
+    const transaction = UUID.test(id) ? await store.get(id.toLowerCase()) : undefined;
+    if (transaction === undefined) throw new NotFoundError();
+    ctx.state.transaction = transaction;
+    ctx.state.resource = resourceOf(transaction);
+    await next();
+  };
+
+  const proposeTransaction: Middleware<TransactionState> = async function proposeTransaction(ctx, next) {
+    const body = validateCreate(ctx.state.body ?? {});
+    const claims = ctx.state.claims;
+    if (claims === undefined) throw new Error('proposeTransaction ran before authentication');
+    const at = iso();
+    const proposed: Transaction = {
+      id: randomUUID(),
+      owner: body.owner ?? claims.sub,
+      account_id: body.account_id,
+      amount_minor: body.amount_minor,
+      currency: body.currency,
+      category: body.category,
+      counterparty: { name: body.counterparty.name, account: body.counterparty.account },
+      note: body.note ?? null,
+      status: 'pending',
+      department: claims.department ?? DEFAULT_DEPARTMENT,
+      created_at: at,
+      updated_at: at,
+      version: 1,
+    };
+    ctx.state.proposed = proposed;
+    ctx.state.resource = resourceOf(proposed);
+    await next();
+  };
+
+  const createTransaction: Middleware<TransactionState> = async function createTransaction(ctx) {
+    const { proposed, claims, redact: paths } = ctx.state;
+    if (proposed === undefined || claims === undefined) throw new Error('createTransaction ran without a proposal');
+    const keyHeader = ctx.get('Idempotency-Key');
+    const respond = (transaction: Transaction) => ({
+      status: 201,
+      body: present(transaction, paths),
+      location: `/transactions/${transaction.id}`,
+    });
+    const idempotency =
+      keyHeader === ''
+        ? undefined
+        : {
+            scope: `${claims.client_id}\u0000${claims.sub}`,
+            key: validateIdempotencyKey(keyHeader),
+            fingerprint: createHash('sha256').update(canonicalJson(ctx.state.body)).digest('base64url'),
+          };
+    const outcome = await store.create(proposed, idempotency, respond);
+    if (outcome.kind === 'replay') {
+      if (outcome.response.fingerprint !== idempotency?.fingerprint) throw new IdempotencyConflictError();
+      ctx.status = outcome.response.status;
+      ctx.set('Location', outcome.response.location);
+      ctx.set('Idempotent-Replayed', 'true');
+      ctx.body = outcome.response.body;
+      return;
+    }
+    const response = respond(outcome.transaction);
+    ctx.status = response.status;
+    ctx.set('Location', response.location);
+    ctx.set('ETag', etagOf(outcome.transaction));
+    ctx.body = response.body;
+  };
+
+  const listTransactions: Middleware<TransactionState> = async function listTransactions(ctx) {
+    const claims = ctx.state.claims;
+    if (claims === undefined) throw new Error('listTransactions ran before authentication');
+    const params = validateListQuery({ ...ctx.query });
+    const environment = environmentOf(requestFacts(ctx.state, now));
+    const subject = { claims };
+    const filter = await authorizer.listFilter({ subject, action: 'transactions:list', environment });
+    const query: ListQuery = {
+      limit: params.limit,
+      ...(params.cursor === undefined ? {} : { after: decodeCursor(params.cursor) }),
+      category: params.category,
+      status: params.status,
+      since: params.since,
+      until: params.until,
+      min_amount: params.min_amount,
+      max_amount: params.max_amount,
+    };
+    const page = await store.list(query, filter.anyOf);
+    const { decisions } = await authorizer.decideBatch({
+      subject,
+      action: 'transactions:list',
+      resources: page.items.map(resourceOf),
+      environment,
+    });
+    const items = page.items.flatMap((transaction, index) => {
+      const decision = decisions[index];
+      return decision?.allow === true ? [present(transaction, decision.redact)] : [];
+    });
+    const last = page.items.at(-1);
+    ctx.body = { items, next_cursor: page.hasMore && last !== undefined ? encodeCursor(last) : null };
+  };
+
+  const readTransaction: Middleware<TransactionState> = function readTransaction(ctx) {
+    const { transaction, redact: paths } = ctx.state;
+    if (transaction === undefined) throw new Error('readTransaction ran without a transaction');
+    ctx.set('ETag', etagOf(transaction));
+    ctx.body = present(transaction, paths);
+  };
+
+  const validateChanges: Middleware<TransactionState> = async function validateChanges(ctx, next) {
+    ctx.state.changes = validatePatch(ctx.state.body ?? {});
+    await next();
+  };
+
+  const requireIfMatch: Middleware<TransactionState> = async function requireIfMatch(ctx, next) {
+    const { transaction } = ctx.state;
+    if (transaction === undefined) throw new Error('requireIfMatch ran without a transaction');
+    checkIfMatch(ctx.get('If-Match'), transaction, true);
+    await next();
+  };
+
+  const optionalIfMatch: Middleware<TransactionState> = async function optionalIfMatch(ctx, next) {
+    const { transaction } = ctx.state;
+    if (transaction === undefined) throw new Error('optionalIfMatch ran without a transaction');
+    checkIfMatch(ctx.get('If-Match'), transaction, false);
+    await next();
+  };
+
+  const updateTransaction: Middleware<TransactionState> = async function updateTransaction(ctx) {
+    const { transaction, changes, redact: paths } = ctx.state;
+    if (transaction === undefined || changes === undefined) throw new Error('updateTransaction ran without changes');
+    const updated = await store.update(transaction.id, transaction.version, changes, iso());
+    if (updated === undefined) throw new PreconditionFailedError();
+    ctx.set('ETag', etagOf(updated));
+    ctx.body = present(updated, paths);
+  };
+
+  const deleteTransaction: Middleware<TransactionState> = async function deleteTransaction(ctx) {
+    const { transaction } = ctx.state;
+    if (transaction === undefined) throw new Error('deleteTransaction ran without a transaction');
+    if (!(await store.delete(transaction.id, transaction.version))) throw new PreconditionFailedError();
+    ctx.status = 204;
+  };
+
+  const requireNoBody: Middleware<TransactionState> = async function requireNoBody(ctx, next) {
+    if (ctx.state.body !== undefined) validateEmptyBody(ctx.state.body);
+    await next();
+  };
+
+  function decideTransaction(status: 'approved' | 'rejected'): Middleware<TransactionState> {
+    return async function decideTransaction(ctx) {
+      const { transaction, redact: paths } = ctx.state;
+      if (transaction === undefined) throw new Error('decideTransaction ran without a transaction');
+      if (transaction.status !== 'pending') throw new ForbiddenError(['not_pending']);
+      const updated = await store.setStatus(transaction.id, transaction.version, status, iso());
+      if (updated === undefined) throw new PreconditionFailedError();
+      ctx.set('ETag', etagOf(updated));
+      ctx.body = present(updated, paths);
+    };
+  }
+
+  const can = (action: Parameters<typeof authorize>[1]) => authorize(authorizer, action, now);
+  const useCollection: Middleware<TransactionState> = async function useCollection(ctx, next) {
+    ctx.state.resource = TRANSACTION_COLLECTION;
+    await next();
+  };
+
+  const router = new Router<TransactionState>();
+  router
+    .post('/transactions', ...guard, jsonBody, proposeTransaction, can('transactions:create'), createTransaction)
+    .get('/transactions', ...guard, useCollection, can('transactions:list'), listTransactions)
+    .get('/transactions/:id', ...guard, loadTransaction, can('transactions:read'), readTransaction)
+    .patch(
+      '/transactions/:id',
+      ...guard,
+      loadTransaction,
+      jsonBody,
+      validateChanges,
+      can('transactions:update'),
+      requireIfMatch,
+      updateTransaction,
+    )
+    .delete('/transactions/:id', ...guard, loadTransaction, can('transactions:delete'), optionalIfMatch, deleteTransaction)
+    .post(
+      '/transactions/:id/approve',
+      ...guard,
+      loadTransaction,
+      jsonBody,
+      requireNoBody,
+      can('transactions:approve'),
+      decideTransaction('approved'),
+    )
+    .post(
+      '/transactions/:id/reject',
+      ...guard,
+      loadTransaction,
+      jsonBody,
+      requireNoBody,
+      can('transactions:reject'),
+      decideTransaction('rejected'),
+    );
+  return router;
+}
