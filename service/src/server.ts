@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   });
   const verifier = new JwtVerifier({
     getKey: keySet.getKey,
+    revalidateKeys: () => keySet.revalidate(),
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     algorithms: config.jwtAlgorithms,

@@ -6,6 +6,8 @@ import { TokenCache } from './token-cache.js';
 /** What a JwtVerifier checks; times in seconds. */
 export interface JwtVerifierOptions {
   readonly getKey: JWTVerifyGetKey;
+  /** Runs before each cache lookup: refreshes a stale key set, whose change flushes the cache. */
+  readonly revalidateKeys?: () => Promise<void>;
   readonly issuer: string;
   readonly audience: string;
   readonly algorithms: readonly string[];
@@ -54,7 +56,8 @@ export class JwtVerifier {
 
   /** Verifies a compact JWS; throws InvalidTokenError (401) or the key set's 503 error. */
   async verify(token: string): Promise<VerifiedToken> {
-    const { cache, now } = this.options;
+    const { cache, now, revalidateKeys } = this.options;
+    await revalidateKeys?.();
     const key = TokenCache.keyOf(token);
     const cached = cache.get(key, now());
     if (cached !== undefined) return { claims: cached, cached: true };

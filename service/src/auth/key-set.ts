@@ -47,9 +47,9 @@ export class RemoteKeySet {
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<ResolvedKey> => {
     const now = this.options.now();
     if (this.#local === undefined) {
-      if (now - this.#attemptedAt >= RETRY_WITHOUT_KEYS_MS) await this.refresh();
-    } else if (now - this.#fetchedAt >= this.options.cacheMaxAgeMs && this.#mayFetch(now)) {
-      await this.refresh();
+      if (this.#inflight !== undefined || now - this.#attemptedAt >= RETRY_WITHOUT_KEYS_MS) await this.refresh();
+    } else {
+      await this.revalidate();
     }
     const local = this.#local;
     if (local === undefined) throw new AuthorizationServerUnavailableError();
@@ -62,6 +62,17 @@ export class RemoteKeySet {
     if (!fetched) throw new AuthorizationServerUnavailableError();
     return (this.#local ?? local)(header, token);
   };
+
+  /**
+   * Refreshes the key set when it is older than the cache max age (at most once per cooldown), so
+   * that a change flushes cached tokens even when every request is a cache hit.
+   */
+  async revalidate(): Promise<void> {
+    const now = this.options.now();
+    if (this.#local !== undefined && now - this.#fetchedAt >= this.options.cacheMaxAgeMs && this.#mayFetch(now)) {
+      await this.refresh();
+    }
+  }
 
   /** Whether a key set has been fetched and is being served. */
   get ready(): boolean {

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp, type AppDeps } from '../../src/app.js';
+import { JwtVerifier } from '../../src/auth/jwt-verifier.js';
+import { RemoteKeySet } from '../../src/auth/key-set.js';
+import { TokenCache } from '../../src/auth/token-cache.js';
+import type { Authorizer } from '../../src/authz/decision.js';
+import { ScopeOwnerAuthorizer } from '../../src/authz/scope-owner-authorizer.js';
+import { createLogger } from '../../src/logger.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { ALGORITHMS, AUDIENCE, baseClaims, ISSUER, sign, TestIssuer } from './issuer.js';
+
+/** 2026-11-23T10:00:00Z, a Monday: every test's frozen "now". */
+export const FROZEN_NOW_MS = Date.parse('2026-11-23T10:00:00Z');
+
+export interface HarnessOptions {
+  readonly authorizer?: Authorizer;
+  readonly rateLimitPerMin?: number;
+  readonly corsOrigins?: readonly string[];
+  readonly trustedProxies?: readonly string[];
+  readonly cooldownS?: number;
+  readonly cacheMaxAgeS?: number;
+  readonly issuer?: TestIssuer;
+}
+
+export interface Response {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+  readonly body: any;
+}
+
+/** Raw request options: headers as [name, value] pairs so duplicates can be sent. */
+export interface RequestOptions {
+  readonly headers?: readonly (readonly [string, string])[];
+  readonly body?: unknown;
+  readonly rawBody?: string | Buffer;
+  readonly token?: string;
+}
+
+/**
+ * The app built from real parts — a real JWKS over HTTP, a SQLite file in a temp dir, a frozen
+ * clock, a captured log — listening on an ephemeral loopback port.
+ */
+export class Harness {
+  readonly logLines: string[] = [];
+  clockMs = FROZEN_NOW_MS;
+  #server!: Server;
+  #base = '';
+  #dir = '';
+  store!: SqliteStore;
+  cache!: TokenCache;
+  issuer!: TestIssuer;
+  #ownIssuer = false;
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const harness = new Harness();
+    await harness.#start(options);
+    return harness;
+  }
+
+  async #start(options: HarnessOptions): Promise<void> {
+    this.#ownIssuer = options.issuer === undefined;
+    this.issuer = options.issuer ?? (await TestIssuer.start());
+    this.#dir = mkdtempSync(join(tmpdir(), 'verdict-test-'));
+    const now = (): number => this.clockMs;
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write: (chunk: Buffer, _encoding, callback) => {
+          this.logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+          callback();
+        },
+      }),
+    );
+    this.store = SqliteStore.open(join(this.#dir, 'verdict.db'), now);
+    this.cache = new TokenCache();
+    const keySet = new RemoteKeySet({
+      url: this.issuer.jwksUrl,
+      cooldownMs: (options.cooldownS ?? 30) * 1000,
+      cacheMaxAgeMs: (options.cacheMaxAgeS ?? 600) * 1000,
+      timeoutMs: 1000,
+      now,
+      logger,
+      onChange: () => {
+        this.cache.clear();
+      },
+    });
+    const verifier = new JwtVerifier({
+      getKey: keySet.getKey,
+      revalidateKeys: () => keySet.revalidate(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ALGORITHMS,
+      clockToleranceS: 30,
+      maxLifetimeS: 3600,
+      cache: this.cache,
+      now,
+    });
+    const deps: AppDeps = {
+      logger,
+      store: this.store,
+      authorizer: options.authorizer ?? new ScopeOwnerAuthorizer(),
+      verifier,
+      readiness: [{ name: 'database', check: () => this.store.ping().then(() => true) }],
+      corsOrigins: options.corsOrigins ?? [],
+      trustedProxies: options.trustedProxies ?? [],
+      rateLimitPerMin: options.rateLimitPerMin ?? 10_000,
+      now,
+    };
+    this.#server = createServer(createApp(deps).callback());
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.#base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  get nowS(): number {
+    return Math.floor(this.clockMs / 1000);
+  }
+
+  /** A valid token for `alg` with claim overrides. */
+  token(overrides: Record<string, unknown> = {}, alg = 'ES256'): Promise<string> {
+    return sign(this.issuer.key(alg), baseClaims(this.nowS, overrides));
+  }
+
+  /** Sends one request with exactly the given headers (duplicates kept). */
+  request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const url = new URL(path, this.#base);
+    const headers: string[] = ['Host', url.host];
+    if (options.token !== undefined) headers.push('Authorization', `Bearer ${options.token}`);
+    for (const [name, value] of options.headers ?? []) headers.push(name, value);
+    let payload: Buffer | undefined;
+    if (options.rawBody !== undefined) payload = Buffer.from(options.rawBody);
+    else if (options.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(options.body));
+      if (!(options.headers ?? []).some(([name]) => name.toLowerCase() === 'content-type')) {
+        headers.push('Content-Type', 'application/json');
+      }
+    }
+    if (payload !== undefined) headers.push('Content-Length', String(payload.length));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.store.close();
+    if (this.#ownIssuer) await this.issuer.stop();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
