@@ -35,7 +35,7 @@ async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promis
 }
 
 /**
- * Reads a JSON body of at most 16 KiB into `ctx.state.body` (undefined when there is none).
+ * Reads a JSON body of at most 16 KiB into `ctx.state.body` (undefined when it is empty).
  * Another media type → 415, malformed JSON → 400 invalid_request, too large → 413.
  */
 export const jsonBody: Middleware<RequestState> = async function jsonBody(ctx, next) {
@@ -44,9 +44,14 @@ export const jsonBody: Middleware<RequestState> = async function jsonBody(ctx, n
     await next();
     return;
   }
+  const raw = await readLimited(ctx.req, BODY_LIMIT_BYTES);
+  if (raw.length === 0) {
+    ctx.state.body = undefined;
+    await next();
+    return;
+  }
   const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
   if (!JSON_TYPE.test(type)) throw new UnsupportedMediaTypeError();
-  const raw = await readLimited(ctx.req, BODY_LIMIT_BYTES);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);

@@ -40,11 +40,11 @@ const queries = makeAjv(true);
 export type Validate<T> = (value: unknown) => T;
 
 /**
- * Compiles a JSON Schema (ajv, strict) for a request part: `body` as sent, `query` with strings
- * coerced to the schema's types (defaults filled in).
+ * Compiles a JSON Schema (ajv, strict) for the request part named by `location` (`body`, `query`,
+ * `headers.X`); a `query` has its strings coerced to the schema's types, defaults filled in.
  */
-export function validator<T>(location: 'body' | 'query' | 'headers', schema: Schema): Validate<T> {
-  const check = (location === 'body' ? bodies : queries).compile<T>(schema);
+export function validator<T>(location: string, schema: Schema): Validate<T> {
+  const check = (location === 'query' ? queries : bodies).compile<T>(schema);
   return (value) => {
     if (check(value)) return value;
     throw new ValidationError(fieldErrors(location, check.errors ?? []));

@@ -65,7 +65,7 @@ interface TransactionState extends AuthorizedState {
 const validateCreate = validator<CreateBody>('body', createTransactionSchema);
 const validatePatch = validator<PatchBody>('body', patchTransactionSchema);
 const validateListQuery = validator<ListQueryParams>('query', listQuerySchema);
-const validateIdempotencyKey = validator<string>('headers', idempotencyKeySchema);
+const validateIdempotencyKey = validator<string>('headers.Idempotency-Key', idempotencyKeySchema);
 const validateEmptyBody = validator<Record<string, never>>('body', {
   type: 'object',
   additionalProperties: false,
