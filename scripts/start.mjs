@@ -51,7 +51,11 @@ async function waitReady(url, deadline) {
   return false;
 }
 
-const seeded = spawnSync(tsx, ['service/src/dev/seed-cli.ts', env.DATABASE_URL], { cwd: root, env, stdio: 'inherit' });
+const seeded = spawnSync(tsx, ['service/src/dev/seed-cli.ts', env.DATABASE_URL], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 if (seeded.status !== 0) process.exit(seeded.status ?? 1);
 start('dev issuer', ['service/src/dev/dev-issuer.ts']);
 await waitReady(env.JWKS_URL, Date.now() + 15_000);

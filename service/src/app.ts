@@ -42,7 +42,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     rateLimit({
       name: 'client',
       pointsPerMinute: deps.rateLimitPerMin,
-      key: (state) => (state.claims === undefined ? undefined : `${state.claims.client_id}`),
+      key: (state) => (state.claims === undefined ? undefined : state.claims.client_id),
     }),
   ];
   const api = transactionRoutes({ store: deps.store, authorizer: deps.authorizer, now: deps.now, guard });

@@ -76,7 +76,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -143,7 +144,8 @@ function corsOrigins(env: Env): string[] {
     } catch {
       throw new ConfigError('CORS_ORIGINS', `"${value}" is not an origin such as https://app.example`);
     }
-    if (origin !== value) throw new ConfigError('CORS_ORIGINS', `"${value}" must be a bare origin ("${origin}")`);
+    if (origin !== value)
+      throw new ConfigError('CORS_ORIGINS', `"${value}" must be a bare origin ("${origin}")`);
   }
   return values;
 }
@@ -167,7 +169,8 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('PDP_MODE', `must be "sidecar" or "embedded", got "${pdpMode}"`);
   }
   const logLevel = text(env, 'LOG_LEVEL', 'info');
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const databaseUrl = text(env, 'DATABASE_URL', 'sqlite:./data/verdict.db');
   if (!databaseUrl.startsWith('sqlite:')) {
     throw new ConfigError('DATABASE_URL', 'only sqlite:<path> is supported by this build');

@@ -91,7 +91,9 @@ export class InvalidAuthorizationRequestError extends ApiError {
   constructor(detail: string) {
     super(400, 'invalid_request', 'Invalid request', {
       detail,
-      headers: { 'WWW-Authenticate': bearerChallenge({ error: 'invalid_request', error_description: detail }) },
+      headers: {
+        'WWW-Authenticate': bearerChallenge({ error: 'invalid_request', error_description: detail }),
+      },
     });
   }
 }
@@ -143,7 +145,11 @@ export class InsufficientScopeError extends ApiError {
     super(403, 'insufficient_scope', 'Insufficient scope', {
       detail,
       headers: {
-        'WWW-Authenticate': bearerChallenge({ error: 'insufficient_scope', error_description: detail, scope }),
+        'WWW-Authenticate': bearerChallenge({
+          error: 'insufficient_scope',
+          error_description: detail,
+          scope,
+        }),
       },
       extensions: { scope },
     });
@@ -243,7 +249,9 @@ export class IdempotencyConflictError extends ApiError {
 /** The body is larger than the limit. */
 export class PayloadTooLargeError extends ApiError {
   constructor(limit: number) {
-    super(413, 'payload_too_large', 'Payload too large', { detail: `the body must not exceed ${limit} bytes` });
+    super(413, 'payload_too_large', 'Payload too large', {
+      detail: `the body must not exceed ${limit} bytes`,
+    });
   }
 }
 

@@ -11,7 +11,10 @@ export interface ReadinessCheck {
 
 class NotReadyError extends ApiError {
   constructor(failing: readonly string[]) {
-    super(503, 'not_ready', 'Not ready', { detail: `not ready: ${failing.join(', ')}`, extensions: { failing } });
+    super(503, 'not_ready', 'Not ready', {
+      detail: `not ready: ${failing.join(', ')}`,
+      extensions: { failing },
+    });
   }
 }
 
@@ -25,7 +28,7 @@ export function publicRoutes(checks: readonly ReadinessCheck[]): Router {
 
   const ready: Middleware = async function ready(ctx) {
     const results = await Promise.all(
-      checks.map(async ({ name, check }) => ({ name, ok: await check().catch(() => false) })),
+      checks.map(async (item) => ({ name: item.name, ok: await item.check().catch(() => false) })),
     );
     const failing = results.filter((result) => !result.ok).map((result) => result.name);
     if (failing.length > 0) throw new NotReadyError(failing);

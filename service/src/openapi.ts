@@ -13,8 +13,7 @@ type JsonObject = Record<string, unknown>;
 
 /** Drops `$id` so a request schema can be embedded as an OpenAPI component. */
 function component(schema: JsonObject): JsonObject {
-  const { $id: _id, ...rest } = schema;
-  return rest;
+  return Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$id'));
 }
 
 const problemSchema = {
@@ -73,7 +72,13 @@ function json(ref: string): JsonObject {
 }
 
 function transactionResponse(status: string, description: string): JsonObject {
-  return { [status]: { description, headers: { ETag: { schema: { type: 'string' } } }, content: json('Transaction') } };
+  return {
+    [status]: {
+      description,
+      headers: { ETag: { schema: { type: 'string' } } },
+      content: json('Transaction'),
+    },
+  };
 }
 
 /** The OpenAPI 3.1 document, built from the same JSON Schemas that validate requests. */
@@ -134,7 +139,11 @@ export function openApiDocument(): JsonObject {
         get: {
           summary: 'Read a transaction',
           parameters: [idParam],
-          responses: { ...transactionResponse('200', 'The transaction'), '404': problem('not_found'), ...securedErrors },
+          responses: {
+            ...transactionResponse('200', 'The transaction'),
+            '404': problem('not_found'),
+            ...securedErrors,
+          },
         },
         patch: {
           summary: 'Change the note or category',
@@ -161,7 +170,9 @@ export function openApiDocument(): JsonObject {
       },
       '/transactions/{id}/approve': { post: decide('Approve') },
       '/transactions/{id}/reject': { post: decide('Reject') },
-      '/health/live': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive' } } } },
+      '/health/live': {
+        get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive' } } },
+      },
       '/health/ready': {
         get: {
           summary: 'Readiness: database and key set usable',
@@ -169,7 +180,9 @@ export function openApiDocument(): JsonObject {
           responses: { '200': { description: 'Ready' }, '503': problem('not ready') },
         },
       },
-      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI' } } } },
+      '/openapi.json': {
+        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI' } } },
+      },
     },
     components: {
       securitySchemes: {

@@ -67,7 +67,13 @@ async function main(): Promise<void> {
     now,
   });
 
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app.callback());
+  const handle = app.callback();
+  const server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      void handle(req, res);
+    },
+  );
   await keySet.refresh();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -86,19 +92,26 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Connections that finish their request during the grace period are closed as they go idle.
+    const reap = setInterval(() => {
+      server.closeIdleConnections();
+    }, 100);
+    reap.unref();
     server.close(() => {
+      clearInterval(reap);
       void store.close().then(() => {
         logger.info('stopped');
         process.exit(0);
       });
     });
-    server.closeIdleConnections();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`verdict: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `verdict: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

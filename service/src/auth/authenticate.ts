@@ -10,7 +10,10 @@ export interface AuthenticationObserver {
 }
 
 /** Requires a valid bearer access token and puts its verified claims into `ctx.state.claims`. */
-export function authenticate(verifier: JwtVerifier, observer: AuthenticationObserver = {}): Middleware<RequestState> {
+export function authenticate(
+  verifier: JwtVerifier,
+  observer: AuthenticationObserver = {},
+): Middleware<RequestState> {
   return async function authenticate(ctx, next) {
     let verified;
     try {

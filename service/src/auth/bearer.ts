@@ -39,7 +39,9 @@ export function extractBearerToken(req: IncomingMessage): string {
     throw new MissingCredentialsError();
   }
   if (tokenInQuery) {
-    throw new InvalidAuthorizationRequestError('send the access token in one place only: the Authorization header');
+    throw new InvalidAuthorizationRequestError(
+      'send the access token in one place only: the Authorization header',
+    );
   }
   const credentials = (match?.[2] ?? '').trim();
   if (credentials === '') throw new InvalidAuthorizationRequestError('the Bearer scheme needs a token');

@@ -53,7 +53,8 @@ export function claimTypeProblem(payload: Readonly<Record<string, unknown>>): st
   for (const [name, type] of Object.entries(REQUIRED_CLAIMS)) {
     const value = payload[name];
     if (type === 'audience') {
-      if (typeof value !== 'string' && !isStringArray(value)) return `"${name}" must be a string or array of strings`;
+      if (typeof value !== 'string' && !isStringArray(value))
+        return `"${name}" must be a string or array of strings`;
     } else if (typeof value !== type || value === '') {
       return `"${name}" must be a non-empty ${type}`;
     }

@@ -39,10 +39,14 @@ function describe(error: unknown): string {
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token signing algorithm is not allowed';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no signing key of the authorization server matches the token';
-  if (error instanceof joseErrors.JWKSMultipleMatchingKeys) return 'no signing key of the authorization server verifies the token';
-  if (error instanceof joseErrors.JOSENotSupported) return 'the token uses an unsupported algorithm or critical header';
-  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid) return 'the token is malformed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return 'no signing key of the authorization server matches the token';
+  if (error instanceof joseErrors.JWKSMultipleMatchingKeys)
+    return 'no signing key of the authorization server verifies the token';
+  if (error instanceof joseErrors.JOSENotSupported)
+    return 'the token uses an unsupported algorithm or critical header';
+  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid)
+    return 'the token is malformed';
   return 'the token is invalid';
 }
 
@@ -84,10 +88,12 @@ export class JwtVerifier {
       throw new InvalidTokenError(describe(error), error);
     }
     const problem = claimTypeProblem(payload);
-    if (problem !== undefined) throw new InvalidTokenError(`the token claims are malformed: ${problem.replaceAll('"', '')}`);
+    if (problem !== undefined)
+      throw new InvalidTokenError(`the token claims are malformed: ${problem.replaceAll('"', '')}`);
     const claims = payload as unknown as AccessTokenClaims;
     const nowS = now() / 1000;
-    if (claims.iat > nowS + clockToleranceS) throw new InvalidTokenError('the token was issued in the future (iat)');
+    if (claims.iat > nowS + clockToleranceS)
+      throw new InvalidTokenError('the token was issued in the future (iat)');
     if (claims.exp - claims.iat > maxLifetimeS) {
       throw new InvalidTokenError(`the token lifetime exceeds ${maxLifetimeS} seconds`);
     }

@@ -47,7 +47,8 @@ export class RemoteKeySet {
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<ResolvedKey> => {
     const now = this.options.now();
     if (this.#local === undefined) {
-      if (this.#inflight !== undefined || now - this.#attemptedAt >= RETRY_WITHOUT_KEYS_MS) await this.refresh();
+      if (this.#inflight !== undefined || now - this.#attemptedAt >= RETRY_WITHOUT_KEYS_MS)
+        await this.refresh();
     } else {
       await this.revalidate();
     }
@@ -56,7 +57,8 @@ export class RemoteKeySet {
     try {
       return await local(header, token);
     } catch (error) {
-      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || !this.#mayFetch(this.options.now())) throw error;
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || !this.#mayFetch(this.options.now()))
+        throw error;
     }
     const fetched = await this.refresh();
     if (!fetched) throw new AuthorizationServerUnavailableError();
@@ -69,7 +71,11 @@ export class RemoteKeySet {
    */
   async revalidate(): Promise<void> {
     const now = this.options.now();
-    if (this.#local !== undefined && now - this.#fetchedAt >= this.options.cacheMaxAgeMs && this.#mayFetch(now)) {
+    if (
+      this.#local !== undefined &&
+      now - this.#fetchedAt >= this.options.cacheMaxAgeMs &&
+      this.#mayFetch(now)
+    ) {
       await this.refresh();
     }
   }
@@ -103,7 +109,8 @@ export class RemoteKeySet {
       if (response.status !== 200) throw new Error(`JWKS endpoint answered ${response.status}`);
       const body = await response.text();
       const jwks = JSON.parse(body) as JSONWebKeySet;
-      if (typeof jwks !== 'object' || !Array.isArray(jwks.keys)) throw new Error('JWKS response has no "keys" array');
+      if (typeof jwks !== 'object' || !Array.isArray(jwks.keys))
+        throw new Error('JWKS response has no "keys" array');
       const hash = createHash('sha256').update(body).digest('base64url');
       this.#local = createLocalJWKSet(jwks);
       this.#fetchedAt = this.options.now();
@@ -115,7 +122,10 @@ export class RemoteKeySet {
       }
       return true;
     } catch (error) {
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'signing key set fetch failed');
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'signing key set fetch failed',
+      );
       return false;
     }
   }

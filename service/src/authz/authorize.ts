@@ -23,11 +23,18 @@ export function requestFacts(state: RequestState, now: () => number): RequestFac
  * Asks the policy about `action` on `ctx.state.resource` and enforces the answer (ARCHITECTURE.md
  * order); the handler runs only on an allow, with the fields to redact in `ctx.state.redact`.
  */
-export function authorize(authorizer: Authorizer, action: Action, now: () => number): Middleware<AuthorizedState> {
+export function authorize(
+  authorizer: Authorizer,
+  action: Action,
+  now: () => number,
+): Middleware<AuthorizedState> {
   return async function authorize(ctx, next) {
     const { claims, resource } = ctx.state;
-    if (claims === undefined || resource === undefined) throw new Error(`authorize(${action}) ran without claims or resource`);
-    const result = await authorizer.decide(policyInput(claims, action, resource, requestFacts(ctx.state, now)));
+    if (claims === undefined || resource === undefined)
+      throw new Error(`authorize(${action}) ran without claims or resource`);
+    const result = await authorizer.decide(
+      policyInput(claims, action, resource, requestFacts(ctx.state, now)),
+    );
     ctx.state.provenance = { decisionId: result.decisionId, revision: result.revision };
     ctx.state.redact = enforce(result.decision);
     await next();

@@ -37,7 +37,8 @@ export function redact<T extends object>(value: T, paths: readonly string[]): T 
     const last = parts.pop();
     let target: unknown = copy;
     for (const part of parts) {
-      target = typeof target === 'object' && target !== null ? (target as Record<string, unknown>)[part] : undefined;
+      target =
+        typeof target === 'object' && target !== null ? (target as Record<string, unknown>)[part] : undefined;
     }
     if (last !== undefined && typeof target === 'object' && target !== null && last in target) {
       (target as Record<string, unknown>)[last] = null;

@@ -50,16 +50,23 @@ export class ScopeOwnerAuthorizer implements Authorizer {
     const visible = roles.length > 0 || own;
     const scope = SCOPE_OF[action];
     if (!scopes(claims).has(scope)) {
-      return deny(visible, { code: 'insufficient_scope', message: `the action needs the scope ${scope}`, scope });
+      return deny(visible, {
+        code: 'insufficient_scope',
+        message: `the action needs the scope ${scope}`,
+        scope,
+      });
     }
-    if (!visible) return deny(false, { code: 'not_owner', message: 'transaction belongs to another customer' });
+    if (!visible)
+      return deny(false, { code: 'not_owner', message: 'transaction belongs to another customer' });
     switch (action) {
       case 'transactions:list':
       case 'transactions:read':
         return ALLOW;
       case 'transactions:create':
       case 'transactions:update':
-        return roles.length === 0 ? ALLOW : deny(true, { code: 'role_not_permitted', message: 'staff do not write' });
+        return roles.length === 0
+          ? ALLOW
+          : deny(true, { code: 'role_not_permitted', message: 'staff do not write' });
       case 'transactions:delete':
         if (roles.includes('admin')) return ALLOW;
         if (roles.length > 0 || resource.status !== 'pending') {
@@ -68,7 +75,8 @@ export class ScopeOwnerAuthorizer implements Authorizer {
         return ALLOW;
       case 'transactions:approve':
       case 'transactions:reject':
-        if (!roles.includes('manager')) return deny(true, { code: 'role_required', message: 'managers only' });
+        if (!roles.includes('manager'))
+          return deny(true, { code: 'role_required', message: 'managers only' });
         if (resource.owner === claims.sub) {
           return deny(true, { code: 'separation_of_duties', message: 'no approving your own transaction' });
         }
@@ -77,7 +85,9 @@ export class ScopeOwnerAuthorizer implements Authorizer {
         }
         return ALLOW;
       case 'audit:read':
-        return roles.includes('auditor') ? ALLOW : deny(true, { code: 'role_required', message: 'auditors only' });
+        return roles.includes('auditor')
+          ? ALLOW
+          : deny(true, { code: 'role_required', message: 'auditors only' });
     }
   }
 
@@ -86,7 +96,9 @@ export class ScopeOwnerAuthorizer implements Authorizer {
   }
 
   decideBatch(input: BatchInput): Promise<BatchResult> {
-    const decisions = input.resources.map((resource) => this.decideOne(input.subject.claims, input.action, resource));
+    const decisions = input.resources.map((resource) =>
+      this.decideOne(input.subject.claims, input.action, resource),
+    );
     return Promise.resolve({ decisions });
   }
 

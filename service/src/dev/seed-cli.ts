@@ -6,4 +6,6 @@ const url = process.argv[2] ?? 'sqlite:./data/verdict.db';
 const store = SqliteStore.fromUrl(url);
 const added = await seedDemoData(store, Date.now());
 await store.close();
-process.stdout.write(added > 0 ? `seeded ${added} demo transactions into ${url}\n` : `${url} already has data\n`);
+process.stdout.write(
+  added > 0 ? `seeded ${added} demo transactions into ${url}\n` : `${url} already has data\n`,
+);

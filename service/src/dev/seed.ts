@@ -2,20 +2,88 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from '../transactions/model.js';
 import type { TransactionStore } from '../transactions/store.js';
 
-type Demo = Pick<Transaction, 'owner' | 'amount_minor' | 'currency' | 'category' | 'department' | 'status'> & {
+type Demo = Pick<
+  Transaction,
+  'owner' | 'amount_minor' | 'currency' | 'category' | 'department' | 'status'
+> & {
   counterparty: string;
   note?: string;
   daysAgo: number;
 };
 
 const DEMO: readonly Demo[] = [
-  { owner: 'alice', amount_minor: 4250, currency: 'EUR', category: 'groceries', department: 'retail', status: 'settled', counterparty: 'Corner Market', daysAgo: 2 },
-  { owner: 'alice', amount_minor: 125000, currency: 'EUR', category: 'travel', department: 'retail', status: 'pending', counterparty: 'Rail Europe', note: 'conference trip', daysAgo: 1 },
-  { owner: 'alice', amount_minor: 9900, currency: 'EUR', category: 'dining', department: 'retail', status: 'approved', counterparty: 'Trattoria Roma', daysAgo: 10 },
-  { owner: 'bob', amount_minor: 2500000, currency: 'EUR', category: 'transfer', department: 'retail', status: 'pending', counterparty: 'Bob Savings', note: 'yearly savings', daysAgo: 0 },
-  { owner: 'bob', amount_minor: 5000, currency: 'USD', category: 'gambling', department: 'retail', status: 'settled', counterparty: 'Lucky Casino', daysAgo: 40 },
-  { owner: 'carol', amount_minor: 320000, currency: 'GBP', category: 'salary', department: 'private', status: 'settled', counterparty: 'Acme Ltd', daysAgo: 5 },
-  { owner: 'carol', amount_minor: 75000, currency: 'GBP', category: 'crypto', department: 'private', status: 'pending', counterparty: 'Coin Exchange', daysAgo: 3 },
+  {
+    owner: 'alice',
+    amount_minor: 4250,
+    currency: 'EUR',
+    category: 'groceries',
+    department: 'retail',
+    status: 'settled',
+    counterparty: 'Corner Market',
+    daysAgo: 2,
+  },
+  {
+    owner: 'alice',
+    amount_minor: 125000,
+    currency: 'EUR',
+    category: 'travel',
+    department: 'retail',
+    status: 'pending',
+    counterparty: 'Rail Europe',
+    note: 'conference trip',
+    daysAgo: 1,
+  },
+  {
+    owner: 'alice',
+    amount_minor: 9900,
+    currency: 'EUR',
+    category: 'dining',
+    department: 'retail',
+    status: 'approved',
+    counterparty: 'Trattoria Roma',
+    daysAgo: 10,
+  },
+  {
+    owner: 'bob',
+    amount_minor: 2500000,
+    currency: 'EUR',
+    category: 'transfer',
+    department: 'retail',
+    status: 'pending',
+    counterparty: 'Bob Savings',
+    note: 'yearly savings',
+    daysAgo: 0,
+  },
+  {
+    owner: 'bob',
+    amount_minor: 5000,
+    currency: 'USD',
+    category: 'gambling',
+    department: 'retail',
+    status: 'settled',
+    counterparty: 'Lucky Casino',
+    daysAgo: 40,
+  },
+  {
+    owner: 'carol',
+    amount_minor: 320000,
+    currency: 'GBP',
+    category: 'salary',
+    department: 'private',
+    status: 'settled',
+    counterparty: 'Acme Ltd',
+    daysAgo: 5,
+  },
+  {
+    owner: 'carol',
+    amount_minor: 75000,
+    currency: 'GBP',
+    category: 'crypto',
+    department: 'private',
+    status: 'pending',
+    counterparty: 'Coin Exchange',
+    daysAgo: 3,
+  },
 ];
 
 /** DEVELOPMENT ONLY. Fills an empty store with a few demo transactions; returns how many it added. */
@@ -31,7 +99,10 @@ export async function seedDemoData(store: TransactionStore, nowMs: number): Prom
       amount_minor: demo.amount_minor,
       currency: demo.currency,
       category: demo.category,
-      counterparty: { name: demo.counterparty, account: `GB${String(index + 10)}VERD0000${String(index + 1000)}` },
+      counterparty: {
+        name: demo.counterparty,
+        account: `GB${String(index + 10)}VERD0000${String(index + 1000)}`,
+      },
       note: demo.note ?? null,
       status: demo.status,
       department: demo.department,

@@ -47,7 +47,10 @@ export class TrustedProxies {
   isTls(ctx: Context): boolean {
     const socket = ctx.req.socket as { encrypted?: boolean };
     if (socket.encrypted === true) return true;
-    return this.trusts(ctx.req.socket.remoteAddress ?? '') && ctx.get('X-Forwarded-Proto').split(',')[0]?.trim() === 'https';
+    return (
+      this.trusts(ctx.req.socket.remoteAddress ?? '') &&
+      ctx.get('X-Forwarded-Proto').split(',')[0]?.trim() === 'https'
+    );
   }
 }
 

@@ -35,7 +35,10 @@ export function rateLimit({ name, pointsPerMinute, key }: RateLimitOptions): Mid
       ctx.set(headers(pointsPerMinute, res));
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), headers(pointsPerMinute, rejection));
+      throw new RateLimitedError(
+        Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+        headers(pointsPerMinute, rejection),
+      );
     }
     await next();
   };

@@ -11,7 +11,10 @@ export function routeTemplate(ctx: { _matchedRoute?: string | RegExp }): string 
  * Writes one structured line per request: request id, method, route template, status, duration,
  * client and subject, problem code. Headers are never logged, so no token can reach the log.
  */
-export function requestLog(logger: Logger, now: () => number = performance.now.bind(performance)): Middleware<RequestState> {
+export function requestLog(
+  logger: Logger,
+  now: () => number = performance.now.bind(performance),
+): Middleware<RequestState> {
   return async function requestLog(ctx, next) {
     const started = now();
     try {

@@ -12,10 +12,10 @@ function fieldErrors(location: string, errors: readonly ErrorObject[]): FieldErr
     let field = path === '' ? location : `${location}.${path}`;
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'additionalProperties') {
-      field = `${field}.${String((error.params as { additionalProperty: string }).additionalProperty)}`;
+      field = `${field}.${(error.params as { additionalProperty: string }).additionalProperty}`;
       message = 'is not allowed';
     } else if (error.keyword === 'required') {
-      field = `${field}.${String((error.params as { missingProperty: string }).missingProperty)}`;
+      field = `${field}.${(error.params as { missingProperty: string }).missingProperty}`;
       message = 'is required';
     } else if (error.keyword === 'enum') {
       message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
@@ -28,7 +28,13 @@ function fieldErrors(location: string, errors: readonly ErrorObject[]): FieldErr
 }
 
 function makeAjv(coerceTypes: boolean): Ajv {
-  const ajv = new Ajv({ strict: true, allErrors: true, coerceTypes, useDefaults: true, allowUnionTypes: true });
+  const ajv = new Ajv({
+    strict: true,
+    allErrors: true,
+    coerceTypes,
+    useDefaults: true,
+    allowUnionTypes: true,
+  });
   addFormats(ajv);
   return ajv;
 }

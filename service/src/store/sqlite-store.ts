@@ -91,7 +91,12 @@ function fromRow(row: Row): Transaction {
 }
 
 function fromIdempotencyRow(row: IdempotencyRow): StoredResponse {
-  return { fingerprint: row.fingerprint, status: row.status, body: JSON.parse(row.body), location: row.location };
+  return {
+    fingerprint: row.fingerprint,
+    status: row.status,
+    body: JSON.parse(row.body),
+    location: row.location,
+  };
 }
 
 /** Timestamps are stored as `toISOString()` text, so text order is time order; inputs are normalised to it. */
@@ -139,8 +144,12 @@ export class SqliteStore implements TransactionStore {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    const applied = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const applied = (
+      db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }
+    ).v;
     MIGRATIONS.forEach((sql, index) => {
       const version = index + 1;
       if (version <= applied) return;
@@ -172,7 +181,9 @@ export class SqliteStore implements TransactionStore {
           new Date(this.now() - IDEMPOTENCY_TTL_MS).toISOString(),
         );
         const existing = db
-          .prepare('SELECT fingerprint, status, body, location FROM idempotency_keys WHERE scope = ? AND key = ?')
+          .prepare(
+            'SELECT fingerprint, status, body, location FROM idempotency_keys WHERE scope = ? AND key = ?',
+          )
           .get(idempotency.scope, idempotency.key) as IdempotencyRow | undefined;
         if (existing !== undefined) return { kind: 'replay', response: fromIdempotencyRow(existing) };
       }
@@ -219,7 +230,9 @@ export class SqliteStore implements TransactionStore {
 
   findIdempotent(scope: string, key: string): Promise<StoredResponse | undefined> {
     const row = this.#db
-      .prepare('SELECT fingerprint, status, body, location, created_at FROM idempotency_keys WHERE scope = ? AND key = ?')
+      .prepare(
+        'SELECT fingerprint, status, body, location, created_at FROM idempotency_keys WHERE scope = ? AND key = ?',
+      )
       .get(scope, key) as (IdempotencyRow & { created_at: string }) | undefined;
     const fresh = row !== undefined && Date.parse(row.created_at) >= this.now() - IDEMPOTENCY_TTL_MS;
     return Promise.resolve(fresh ? fromIdempotencyRow(row) : undefined);
@@ -248,19 +261,36 @@ export class SqliteStore implements TransactionStore {
       params.push(query.after.created_at, query.after.created_at, query.after.id);
     }
     const rows = this.#db
-      .prepare(`SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .prepare(
+        `SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
       .all(...params, query.limit + 1) as Row[];
-    return Promise.resolve({ items: rows.slice(0, query.limit).map(fromRow), hasMore: rows.length > query.limit });
+    return Promise.resolve({
+      items: rows.slice(0, query.limit).map(fromRow),
+      hasMore: rows.length > query.limit,
+    });
   }
 
-  #changeWhere(id: string, version: number, set: string, params: Record<string, unknown>): Transaction | undefined {
+  #changeWhere(
+    id: string,
+    version: number,
+    set: string,
+    params: Record<string, unknown>,
+  ): Transaction | undefined {
     const row = this.#db
-      .prepare(`UPDATE transactions SET ${set}, version = version + 1 WHERE id = @id AND version = @version RETURNING *`)
+      .prepare(
+        `UPDATE transactions SET ${set}, version = version + 1 WHERE id = @id AND version = @version RETURNING *`,
+      )
       .get({ ...params, id, version }) as Row | undefined;
     return row === undefined ? undefined : fromRow(row);
   }
 
-  update(id: string, version: number, changes: TransactionChanges, now: string): Promise<Transaction | undefined> {
+  update(
+    id: string,
+    version: number,
+    changes: TransactionChanges,
+    now: string,
+  ): Promise<Transaction | undefined> {
     const sets = ['updated_at = @now'];
     const params: Record<string, unknown> = { now };
     if (changes.note !== undefined) {
@@ -275,7 +305,9 @@ export class SqliteStore implements TransactionStore {
   }
 
   setStatus(id: string, version: number, status: Status, now: string): Promise<Transaction | undefined> {
-    return Promise.resolve(this.#changeWhere(id, version, 'status = @status, updated_at = @now', { status, now }));
+    return Promise.resolve(
+      this.#changeWhere(id, version, 'status = @status, updated_at = @now', { status, now }),
+    );
   }
 
   delete(id: string, version: number): Promise<boolean> {

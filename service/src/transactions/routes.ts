@@ -6,7 +6,12 @@ import { authorize, requestFacts, type AuthorizedState } from '../authz/authoriz
 import { environmentOf } from '../authz/policy-input.js';
 import { redact } from '../authz/enforce.js';
 import { canonicalJson } from '../canonical-json.js';
-import { ForbiddenError, IdempotencyConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
+import {
+  ForbiddenError,
+  IdempotencyConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../errors.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validator.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -79,7 +84,12 @@ function present(transaction: Transaction, paths: readonly string[] | undefined)
 }
 
 /** Builds the router of /transactions, each route a table row of named middleware. */
-export function transactionRoutes({ store, authorizer, now, guard }: TransactionRoutesDeps): Router<TransactionState> {
+export function transactionRoutes({
+  store,
+  authorizer,
+  now,
+  guard,
+}: TransactionRoutesDeps): Router<TransactionState> {
   const iso = (): string => new Date(now()).toISOString();
 
   const loadTransaction: Middleware<TransactionState> = async function loadTransaction(ctx, next) {
@@ -118,7 +128,8 @@ export function transactionRoutes({ store, authorizer, now, guard }: Transaction
 
   const createTransaction: Middleware<TransactionState> = async function createTransaction(ctx) {
     const { proposed, claims, redact: paths } = ctx.state;
-    if (proposed === undefined || claims === undefined) throw new Error('createTransaction ran without a proposal');
+    if (proposed === undefined || claims === undefined)
+      throw new Error('createTransaction ran without a proposal');
     const keyHeader = ctx.get('Idempotency-Key');
     const respond = (transaction: Transaction) => ({
       status: 201,
@@ -209,7 +220,8 @@ export function transactionRoutes({ store, authorizer, now, guard }: Transaction
 
   const updateTransaction: Middleware<TransactionState> = async function updateTransaction(ctx) {
     const { transaction, changes, redact: paths } = ctx.state;
-    if (transaction === undefined || changes === undefined) throw new Error('updateTransaction ran without changes');
+    if (transaction === undefined || changes === undefined)
+      throw new Error('updateTransaction ran without changes');
     const updated = await store.update(transaction.id, transaction.version, changes, iso());
     if (updated === undefined) throw new PreconditionFailedError();
     ctx.set('ETag', etagOf(updated));
@@ -248,7 +260,14 @@ export function transactionRoutes({ store, authorizer, now, guard }: Transaction
 
   const router = new Router<TransactionState>();
   router
-    .post('/transactions', ...guard, jsonBody, proposeTransaction, can('transactions:create'), createTransaction)
+    .post(
+      '/transactions',
+      ...guard,
+      jsonBody,
+      proposeTransaction,
+      can('transactions:create'),
+      createTransaction,
+    )
     .get('/transactions', ...guard, useCollection, can('transactions:list'), listTransactions)
     .get('/transactions/:id', ...guard, loadTransaction, can('transactions:read'), readTransaction)
     .patch(
@@ -261,7 +280,14 @@ export function transactionRoutes({ store, authorizer, now, guard }: Transaction
       requireIfMatch,
       updateTransaction,
     )
-    .delete('/transactions/:id', ...guard, loadTransaction, can('transactions:delete'), optionalIfMatch, deleteTransaction)
+    .delete(
+      '/transactions/:id',
+      ...guard,
+      loadTransaction,
+      can('transactions:delete'),
+      optionalIfMatch,
+      deleteTransaction,
+    )
     .post(
       '/transactions/:id/approve',
       ...guard,

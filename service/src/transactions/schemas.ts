@@ -112,7 +112,10 @@ export const transactionPageSchema = {
   required: ['items', 'next_cursor'],
   properties: {
     items: { type: 'array', items: transactionSchema },
-    next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last.' },
+    next_cursor: {
+      type: ['string', 'null'],
+      description: 'Pass as `cursor` for the next page; null on the last.',
+    },
   },
 } as const;
 

@@ -51,7 +51,12 @@ export interface TransactionStore {
   ): Promise<CreateOutcome>;
   get(id: string): Promise<Transaction | undefined>;
   list(query: ListQuery, anyOf: readonly ListFilterClause[]): Promise<Page>;
-  update(id: string, version: number, changes: TransactionChanges, now: string): Promise<Transaction | undefined>;
+  update(
+    id: string,
+    version: number,
+    changes: TransactionChanges,
+    now: string,
+  ): Promise<Transaction | undefined>;
   setStatus(id: string, version: number, status: Status, now: string): Promise<Transaction | undefined>;
   delete(id: string, version: number): Promise<boolean>;
   /** The idempotent response stored under a key, if any. */

@@ -20,7 +20,10 @@ async function expectInvalidToken(t: any, token: string, description?: RegExp): 
   const res = await h.request('GET', '/transactions', { token });
   t.is(res.status, 401, res.text);
   t.is(res.body.code, 'invalid_token');
-  t.regex(String(res.headers['www-authenticate']), /^Bearer realm="verdict", error="invalid_token", error_description="[^"]+"$/);
+  t.regex(
+    String(res.headers['www-authenticate']),
+    /^Bearer realm="verdict", error="invalid_token", error_description="[^"]+"$/,
+  );
   if (description !== undefined) t.regex(res.body.detail, description);
 }
 
@@ -46,7 +49,9 @@ test('no Authorization header → 401 with a bare Bearer challenge', async (t) =
 });
 
 test('Basic credentials → 401 with a bare Bearer challenge', async (t) => {
-  const res = await h.request('GET', '/transactions', { headers: [['Authorization', 'Basic YWxpY2U6c2VjcmV0']] });
+  const res = await h.request('GET', '/transactions', {
+    headers: [['Authorization', 'Basic YWxpY2U6c2VjcmV0']],
+  });
   t.is(res.status, 401);
   t.is(res.body.code, 'invalid_token');
   t.is(res.headers['www-authenticate'], BARE);
@@ -61,7 +66,9 @@ const malformedHeaders: [string, string[]][] = [
 ];
 for (const [name, values] of malformedHeaders) {
   test(`${name} → 400 invalid_request`, async (t) => {
-    const res = await h.request('GET', '/transactions', { headers: values.map((value) => ['Authorization', value] as const) });
+    const res = await h.request('GET', '/transactions', {
+      headers: values.map((value) => ['Authorization', value] as const),
+    });
     t.is(res.status, 400, res.text);
     t.is(res.body.code, 'invalid_request');
     t.regex(String(res.headers['www-authenticate']), /^Bearer realm="verdict", error="invalid_request"/);
@@ -112,7 +119,10 @@ for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
   test(`alg "${alg}" (unsecured JWT) → 401 invalid_token`, async (t) => {
     const claims = baseClaims(h.nowS);
     await expectInvalidToken(t, unsigned({ alg, typ: 'at+jwt' }, claims));
-    await expectInvalidToken(t, unsigned({ alg, typ: 'at+jwt', kid: h.issuer.key('ES256').kid }, claims, 'AAAA'));
+    await expectInvalidToken(
+      t,
+      unsigned({ alg, typ: 'at+jwt', kid: h.issuer.key('ES256').kid }, claims, 'AAAA'),
+    );
   });
 }
 
@@ -120,7 +130,10 @@ test('HS256 signed with the public key as the secret → 401 invalid_token', asy
   const rsa = h.issuer.key('RS256');
   const header = { alg: 'HS256', typ: 'at+jwt', kid: rsa.kid };
   const signingInput = `${b64(header)}.${b64(baseClaims(h.nowS))}`;
-  const pem = createPublicKey({ key: rsa.publicJwk as any, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+  const pem = createPublicKey({ key: rsa.publicJwk, format: 'jwk' }).export({
+    type: 'spki',
+    format: 'pem',
+  });
   for (const secret of [pem, JSON.stringify(rsa.publicJwk)]) {
     const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
     await expectInvalidToken(t, `${signingInput}.${signature}`, /algorithm is not allowed/);
@@ -138,7 +151,9 @@ test('expired token → 401 invalid_token', async (t) => {
 });
 
 test('expiry within the clock tolerance is still accepted', async (t) => {
-  const res = await h.request('GET', '/transactions', { token: await h.token({ iat: h.nowS - 600, exp: h.nowS - 10 }) });
+  const res = await h.request('GET', '/transactions', {
+    token: await h.token({ iat: h.nowS - 600, exp: h.nowS - 10 }),
+  });
   t.is(res.status, 200);
 });
 
@@ -147,7 +162,11 @@ test('nbf in the future beyond the tolerance → 401 invalid_token', async (t) =
 });
 
 test('iat in the future beyond the tolerance → 401 invalid_token', async (t) => {
-  await expectInvalidToken(t, await h.token({ iat: h.nowS + 120, exp: h.nowS + 600 }), /issued in the future/);
+  await expectInvalidToken(
+    t,
+    await h.token({ iat: h.nowS + 120, exp: h.nowS + 600 }),
+    /issued in the future/,
+  );
 });
 
 test('lifetime longer than the maximum → 401 invalid_token', async (t) => {
@@ -167,7 +186,9 @@ test('wrong audience → 401 invalid_token', async (t) => {
 });
 
 test('audience array containing the API → 200', async (t) => {
-  const res = await h.request('GET', '/transactions', { token: await h.token({ aud: ['other', 'verdict-transactions'] }) });
+  const res = await h.request('GET', '/transactions', {
+    token: await h.token({ aud: ['other', 'verdict-transactions'] }),
+  });
   t.is(res.status, 200);
 });
 
@@ -176,7 +197,11 @@ test('typ JWT instead of at+jwt → 401 invalid_token', async (t) => {
 });
 
 test('missing typ → 401 invalid_token', async (t) => {
-  await expectInvalidToken(t, await sign(h.issuer.key('ES256'), baseClaims(h.nowS), { typ: undefined }), /typ/);
+  await expectInvalidToken(
+    t,
+    await sign(h.issuer.key('ES256'), baseClaims(h.nowS), { typ: undefined }),
+    /typ/,
+  );
 });
 
 test('an OpenID Connect ID token → 401 invalid_token', async (t) => {
@@ -190,8 +215,7 @@ test('an OpenID Connect ID token → 401 invalid_token', async (t) => {
 
 for (const claim of ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id', 'scope']) {
   test(`missing required claim ${claim} → 401 invalid_token`, async (t) => {
-    const claims = baseClaims(h.nowS);
-    delete claims[claim];
+    const claims = Object.fromEntries(Object.entries(baseClaims(h.nowS)).filter(([name]) => name !== claim));
     await expectInvalidToken(t, await sign(h.issuer.key('ES256'), claims));
   });
 }
@@ -203,7 +227,13 @@ test('malformed optional claims (roles not an array) → 401 invalid_token', asy
 
 test('unknown crit header → 401 invalid_token', async (t) => {
   const key = h.issuer.key('ES256');
-  const header = { alg: 'ES256', typ: 'at+jwt', kid: key.kid, crit: ['urn:example:unknown'], 'urn:example:unknown': 1 };
+  const header = {
+    alg: 'ES256',
+    typ: 'at+jwt',
+    kid: key.kid,
+    crit: ['urn:example:unknown'],
+    'urn:example:unknown': 1,
+  };
   const signingInput = `${b64(header)}.${b64(baseClaims(h.nowS))}`;
   const signature = await crypto.subtle.sign(
     { name: 'ECDSA', hash: 'SHA-256' },

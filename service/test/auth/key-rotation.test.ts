@@ -61,7 +61,9 @@ test.serial('JWKS down and an unknown kid → 503 authorization_server_unavailab
   t.is((await h.request('GET', '/transactions', { token: await h.token() })).status, 200);
   h.issuer.failWith = 503;
   h.clockMs += 31_000;
-  const res = await h.request('GET', '/transactions', { token: await sign(await makeKey('ES256'), baseClaims(h.nowS)) });
+  const res = await h.request('GET', '/transactions', {
+    token: await sign(await makeKey('ES256'), baseClaims(h.nowS)),
+  });
   t.is(res.status, 503);
   t.is(res.body.code, 'authorization_server_unavailable');
   t.is(res.headers['retry-after'], '5');

@@ -14,8 +14,21 @@ function fixed(decision: Decision | (() => never)): Authorizer {
   };
 }
 
-const deny = (overrides: Partial<Decision>): Decision => ({ allow: false, visible: true, reasons: [], redact: [], ...overrides });
-const BODY = { account_id: 'a-1', amount_minor: 5, currency: 'EUR', category: 'other', counterparty: { name: 'X', account: 'Y1' }, note: 'private' };
+const deny = (overrides: Partial<Decision>): Decision => ({
+  allow: false,
+  visible: true,
+  reasons: [],
+  redact: [],
+  ...overrides,
+});
+const BODY = {
+  account_id: 'a-1',
+  amount_minor: 5,
+  currency: 'EUR',
+  category: 'other',
+  counterparty: { name: 'X', account: 'Y1' },
+  note: 'private',
+};
 
 async function harnessWith(authorizer: Authorizer, t: any): Promise<Harness> {
   const h = await Harness.start({ authorizer });
@@ -24,7 +37,10 @@ async function harnessWith(authorizer: Authorizer, t: any): Promise<Harness> {
 }
 
 test('allow with redact → the named fields are null in the response', async (t) => {
-  const h = await harnessWith(fixed({ allow: true, visible: true, reasons: [], redact: ['counterparty.account', 'note'] }), t);
+  const h = await harnessWith(
+    fixed({ allow: true, visible: true, reasons: [], redact: ['counterparty.account', 'note'] }),
+    t,
+  );
   const res = await h.request('POST', '/transactions', { token: await h.token(), body: BODY });
   t.is(res.status, 201);
   t.is(res.body.counterparty.account, null);
@@ -34,7 +50,12 @@ test('allow with redact → the named fields are null in the response', async (t
 
 test('not allowed and not visible → 404 not_found, even with other reasons', async (t) => {
   const h = await harnessWith(
-    fixed(deny({ visible: false, reasons: [{ code: 'insufficient_scope', message: 'm', scope: 'transactions:read' }] })),
+    fixed(
+      deny({
+        visible: false,
+        reasons: [{ code: 'insufficient_scope', message: 'm', scope: 'transactions:read' }],
+      }),
+    ),
     t,
   );
   const existing = await h.store.create({
@@ -53,7 +74,9 @@ test('not allowed and not visible → 404 not_found, even with other reasons', a
     version: 1,
   });
   t.is(existing.kind, 'created');
-  const read = await h.request('GET', '/transactions/7d4c5b6a-1111-4222-8333-944455556666', { token: await h.token() });
+  const read = await h.request('GET', '/transactions/7d4c5b6a-1111-4222-8333-944455556666', {
+    token: await h.token(),
+  });
   t.is(read.status, 404);
   t.is(read.body.code, 'not_found');
   const hidden = await h.request('POST', '/transactions', { token: await h.token(), body: BODY });
@@ -108,7 +131,10 @@ test('insufficient_scope reason → 403 with a Bearer insufficient_scope challen
   const res = await h.request('POST', '/transactions', { token: await h.token(), body: BODY });
   t.is(res.status, 403);
   t.is(res.body.code, 'insufficient_scope');
-  t.regex(String(res.headers['www-authenticate']), /^Bearer realm="verdict", error="insufficient_scope", .*scope="transactions:write"$/);
+  t.regex(
+    String(res.headers['www-authenticate']),
+    /^Bearer realm="verdict", error="insufficient_scope", .*scope="transactions:write"$/,
+  );
 });
 
 test('other reasons → 403 forbidden listing the reason codes', async (t) => {
@@ -161,7 +187,8 @@ test('list: rows the batch decision denies are left out; redactions apply per ro
   };
   const h = await harnessWith(authorizer, t);
   const token = await h.token();
-  for (const amount of [1, 2, 3]) await h.request('POST', '/transactions', { token, body: { ...BODY, amount_minor: amount } });
+  for (const amount of [1, 2, 3])
+    await h.request('POST', '/transactions', { token, body: { ...BODY, amount_minor: amount } });
   const res = await h.request('GET', '/transactions', { token });
   t.is(res.status, 200);
   t.deepEqual(res.body.items.map((item: any) => item.amount_minor).sort(), [1, 3]);

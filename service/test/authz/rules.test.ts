@@ -6,11 +6,20 @@ import { Harness } from '../support/harness.js';
 const h = await Harness.start();
 test.after.always(() => h.stop());
 
-const BODY = { account_id: 'a-1', amount_minor: 4200, currency: 'EUR', category: 'groceries', counterparty: { name: 'Shop', account: 'DE001' } };
+const BODY = {
+  account_id: 'a-1',
+  amount_minor: 4200,
+  currency: 'EUR',
+  category: 'groceries',
+  counterparty: { name: 'Shop', account: 'DE001' },
+};
 const ALL = 'transactions:read transactions:write transactions:delete';
 
 async function createAs(sub: string, department = 'retail') {
-  const res = await h.request('POST', '/transactions', { token: await h.token({ sub, department, scope: ALL }), body: BODY });
+  const res = await h.request('POST', '/transactions', {
+    token: await h.token({ sub, department, scope: ALL }),
+    body: BODY,
+  });
   if (res.status !== 201) throw new Error(`setup create failed: ${res.status} ${res.text}`);
   return res.body as { id: string };
 }
@@ -20,26 +29,37 @@ test('BOLA: a customer walking another customer’s id gets 404 on every verb', 
   const attacker = await h.token({ sub: 'attacker', scope: ALL });
   const probes = [
     await h.request('GET', `/transactions/${id}`, { token: attacker }),
-    await h.request('PATCH', `/transactions/${id}`, { token: attacker, body: { note: 'x' }, headers: [['If-Match', '"1"']] }),
+    await h.request('PATCH', `/transactions/${id}`, {
+      token: attacker,
+      body: { note: 'x' },
+      headers: [['If-Match', '"1"']],
+    }),
     await h.request('DELETE', `/transactions/${id}`, { token: attacker }),
   ];
   for (const res of probes) {
     t.is(res.status, 404);
     t.is(res.body.code, 'not_found');
   }
-  const victim = await h.request('GET', `/transactions/${id}`, { token: await h.token({ sub: 'victim', scope: ALL }) });
+  const victim = await h.request('GET', `/transactions/${id}`, {
+    token: await h.token({ sub: 'victim', scope: ALL }),
+  });
   t.is(victim.body.version, 1, 'nothing changed');
 });
 
 test('BOLA: lists never include another customer’s rows', async (t) => {
   await createAs('list-victim');
-  const res = await h.request('GET', '/transactions?limit=100', { token: await h.token({ sub: 'list-attacker', scope: ALL }) });
+  const res = await h.request('GET', '/transactions?limit=100', {
+    token: await h.token({ sub: 'list-attacker', scope: ALL }),
+  });
   t.is(res.status, 200);
   t.deepEqual(res.body.items, []);
 });
 
 test('a customer cannot create a transaction owned by someone else', async (t) => {
-  const res = await h.request('POST', '/transactions', { token: await h.token({ sub: 'mallory', scope: ALL }), body: { ...BODY, owner: 'alice' } });
+  const res = await h.request('POST', '/transactions', {
+    token: await h.token({ sub: 'mallory', scope: ALL }),
+    body: { ...BODY, owner: 'alice' },
+  });
   t.not(res.status, 201);
   t.true(res.status === 403 || res.status === 404, `${res.status}`);
 });
@@ -53,7 +73,12 @@ test('missing scope → 403 insufficient_scope naming the scope', async (t) => {
     ['DELETE', `/transactions/${id}`, 'transactions:delete', undefined],
   ];
   for (const [method, path, scope, body] of cases) {
-    const token = await h.token({ sub: 'scoped', scope: ALL.split(' ').filter((s) => s !== scope).join(' ') });
+    const token = await h.token({
+      sub: 'scoped',
+      scope: ALL.split(' ')
+        .filter((s) => s !== scope)
+        .join(' '),
+    });
     const res = await h.request(method, path, { token, body });
     t.is(res.status, 403, `${method} ${path}`);
     t.is(res.body.code, 'insufficient_scope');
@@ -67,7 +92,12 @@ test('a customer may delete an own pending transaction, not an approved one', as
   const token = await h.token({ sub: 'deleter', scope: ALL });
   t.is((await h.request('DELETE', `/transactions/${pending.id}`, { token })).status, 204);
   const other = await createAs('deleter');
-  const manager = await h.token({ sub: 'boss', roles: ['manager'], department: 'retail', scope: 'transactions:read transactions:approve' });
+  const manager = await h.token({
+    sub: 'boss',
+    roles: ['manager'],
+    department: 'retail',
+    scope: 'transactions:read transactions:approve',
+  });
   t.is((await h.request('POST', `/transactions/${other.id}/approve`, { token: manager })).status, 200);
   const res = await h.request('DELETE', `/transactions/${other.id}`, { token });
   t.is(res.status, 403);
@@ -81,7 +111,12 @@ test('customers cannot approve; managers approve others’ pending transactions,
   t.is(self.status, 403);
   t.is(self.body.code, 'forbidden');
 
-  const manager = await h.token({ sub: 'boss', roles: ['manager'], department: 'retail', scope: 'transactions:read transactions:approve' });
+  const manager = await h.token({
+    sub: 'boss',
+    roles: ['manager'],
+    department: 'retail',
+    scope: 'transactions:read transactions:approve',
+  });
   const approved = await h.request('POST', `/transactions/${id}/approve`, { token: manager });
   t.is(approved.status, 200, approved.text);
   t.like(approved.body, { status: 'approved', version: 2 });

@@ -37,7 +37,9 @@ test('a well-formed X-Request-Id is echoed in the header and the problem body', 
 });
 
 test('a malformed X-Request-Id is replaced by a generated one', async (t) => {
-  const res = await h.request('GET', '/health/live', { headers: [['X-Request-Id', 'bad id with spaces <script>']] });
+  const res = await h.request('GET', '/health/live', {
+    headers: [['X-Request-Id', 'bad id with spaces <script>']],
+  });
   t.regex(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
 });
 
@@ -61,7 +63,10 @@ test('CORS: an allowed origin gets CORS headers and its preflight is answered', 
   t.is(preflight.headers['access-control-allow-origin'], 'https://app.example');
   t.regex(String(preflight.headers['access-control-allow-headers']), /Authorization/);
   t.regex(String(preflight.headers['access-control-allow-methods']), /PATCH/);
-  const res = await h.request('GET', '/transactions', { token: await h.token(), headers: [['Origin', 'https://app.example']] });
+  const res = await h.request('GET', '/transactions', {
+    token: await h.token(),
+    headers: [['Origin', 'https://app.example']],
+  });
   t.is(res.headers['access-control-allow-origin'], 'https://app.example');
   t.regex(String(res.headers['access-control-expose-headers']), /ETag/);
 });
@@ -75,7 +80,10 @@ test('CORS: another origin gets no CORS headers, preflight included', async (t) 
   });
   t.is(preflight.headers['access-control-allow-origin'], undefined);
   t.is(preflight.headers['access-control-allow-methods'], undefined);
-  const res = await h.request('GET', '/transactions', { token: await h.token(), headers: [['Origin', 'https://evil.example']] });
+  const res = await h.request('GET', '/transactions', {
+    token: await h.token(),
+    headers: [['Origin', 'https://evil.example']],
+  });
   t.is(res.status, 200);
   t.is(res.headers['access-control-allow-origin'], undefined);
 });

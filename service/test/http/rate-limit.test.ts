@@ -34,15 +34,21 @@ test('per-IP limit applies before authentication, so token guessing is throttled
 test('X-Forwarded-For is honoured only from a trusted proxy', async (t) => {
   const untrusted = await Harness.start({ rateLimitPerMin: 1 });
   t.teardown(() => untrusted.stop());
-  const spoof = (ip: string) => untrusted.request('GET', '/transactions', { headers: [['X-Forwarded-For', ip]] });
+  const spoof = (ip: string) =>
+    untrusted.request('GET', '/transactions', { headers: [['X-Forwarded-For', ip]] });
   t.is((await spoof('198.51.100.1')).status, 401);
   t.is((await spoof('198.51.100.2')).status, 429, 'a spoofed X-Forwarded-For does not buy a new IP budget');
 
   const trusted = await Harness.start({ rateLimitPerMin: 1, trustedProxies: ['127.0.0.0/8'] });
   t.teardown(() => trusted.stop());
-  const forwarded = (ip: string) => trusted.request('GET', '/transactions', { headers: [['X-Forwarded-For', ip]] });
+  const forwarded = (ip: string) =>
+    trusted.request('GET', '/transactions', { headers: [['X-Forwarded-For', ip]] });
   t.is((await forwarded('198.51.100.1')).status, 401);
-  t.is((await forwarded('198.51.100.2')).status, 401, 'behind a trusted proxy each client address has its own budget');
+  t.is(
+    (await forwarded('198.51.100.2')).status,
+    401,
+    'behind a trusted proxy each client address has its own budget',
+  );
   t.is((await forwarded('198.51.100.1')).status, 429);
   const line = trusted.logLines.map((l) => JSON.parse(l)).find((entry) => entry.msg === 'request');
   t.is(line.client_ip, '198.51.100.1');

@@ -7,18 +7,35 @@ test('one log line per request with route template, status, client and error cod
   const token = await h.token({ sub: 'logan', client_id: 'log-app' });
   const created = await h.request('POST', '/transactions', {
     token,
-    body: { account_id: 'a-1', amount_minor: 5, currency: 'EUR', category: 'other', counterparty: { name: 'X', account: 'Y1' } },
+    body: {
+      account_id: 'a-1',
+      amount_minor: 5,
+      currency: 'EUR',
+      category: 'other',
+      counterparty: { name: 'X', account: 'Y1' },
+    },
   });
-  await h.request('GET', `/transactions/${created.body.id}`, { token, headers: [['X-Request-Id', 'log-req-1']] });
+  await h.request('GET', `/transactions/${created.body.id}`, {
+    token,
+    headers: [['X-Request-Id', 'log-req-1']],
+  });
   const expired = await h.token({ iat: h.nowS - 900, exp: h.nowS - 100 });
   await h.request('GET', '/transactions', { token: expired });
   await h.request('GET', `/transactions?access_token=${token}`);
-  await h.request('GET', '/transactions', { headers: [['Authorization', `Basic ${Buffer.from('u:p').toString('base64')}`]] });
+  await h.request('GET', '/transactions', {
+    headers: [['Authorization', `Basic ${Buffer.from('u:p').toString('base64')}`]],
+  });
 
   const requests = h.logLines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
   t.is(requests.length, 5);
   const read = requests.find((entry) => entry.request_id === 'log-req-1');
-  t.like(read, { method: 'GET', route: '/transactions/:id', status: 200, client_id: 'log-app', sub: 'logan' });
+  t.like(read, {
+    method: 'GET',
+    route: '/transactions/:id',
+    status: 200,
+    client_id: 'log-app',
+    sub: 'logan',
+  });
   t.is(typeof read.duration_ms, 'number');
   const denied = requests.find((entry) => entry.status === 401 && entry.route === '/transactions');
   t.is(denied.error_code, 'invalid_token');
@@ -40,6 +57,8 @@ test('an unexpected error → 500 internal_error with an error id; the stack goe
   t.is(res.body.code, 'internal_error');
   t.regex(res.body.error_id, /^[0-9a-f-]{36}$/);
   t.false(res.text.includes('database'), 'no internal detail reaches the client');
-  const logged = h.logLines.map((line) => JSON.parse(line)).find((entry) => entry.error_id === res.body.error_id);
+  const logged = h.logLines
+    .map((line) => JSON.parse(line))
+    .find((entry) => entry.error_id === res.body.error_id);
   t.truthy(logged?.err?.stack);
 });

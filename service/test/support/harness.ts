@@ -112,7 +112,10 @@ export class Harness {
       rateLimitPerMin: options.rateLimitPerMin ?? 10_000,
       now,
     };
-    this.#server = createServer(createApp(deps).callback());
+    const handle = createApp(deps).callback();
+    this.#server = createServer((req, res) => {
+      void handle(req, res);
+    });
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
     this.#base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }

@@ -95,6 +95,6 @@ export async function sign(
   header: Partial<JWTHeaderParameters> = {},
 ): Promise<string> {
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header } as JWTHeaderParameters)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
     .sign(key.privateKey);
 }

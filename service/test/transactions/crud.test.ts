@@ -25,7 +25,13 @@ test('create → 201 with Location, ETag and the stored transaction', async (t) 
   t.regex(res.body.id, /^[0-9a-f-]{36}$/);
   t.is(res.headers.location, `/transactions/${res.body.id}`);
   t.is(res.headers.etag, '"1"');
-  t.like(res.body, { owner: 'cara', status: 'pending', department: 'private', version: 1, amount_minor: 12050 });
+  t.like(res.body, {
+    owner: 'cara',
+    status: 'pending',
+    department: 'private',
+    version: 1,
+    amount_minor: 12050,
+  });
   t.is(res.body.created_at, '2026-11-23T10:00:00.000Z');
   const read = await h.request('GET', res.headers.location as string, { token });
   t.is(read.status, 200);
@@ -79,12 +85,24 @@ test('PATCH without If-Match → 428 precondition_required', async (t) => {
 test('PATCH with a stale If-Match → 412 precondition_failed and nothing changes', async (t) => {
   const token = await h.token({ sub: 'hank' });
   const { body } = await create(token);
-  const first = await h.request('PATCH', `/transactions/${body.id}`, { token, body: { note: 'a' }, headers: [['If-Match', '"1"']] });
+  const first = await h.request('PATCH', `/transactions/${body.id}`, {
+    token,
+    body: { note: 'a' },
+    headers: [['If-Match', '"1"']],
+  });
   t.is(first.status, 200);
-  const stale = await h.request('PATCH', `/transactions/${body.id}`, { token, body: { note: 'b' }, headers: [['If-Match', '"1"']] });
+  const stale = await h.request('PATCH', `/transactions/${body.id}`, {
+    token,
+    body: { note: 'b' },
+    headers: [['If-Match', '"1"']],
+  });
   t.is(stale.status, 412);
   t.is(stale.body.code, 'precondition_failed');
-  const weak = await h.request('PATCH', `/transactions/${body.id}`, { token, body: { note: 'b' }, headers: [['If-Match', 'W/"2"']] });
+  const weak = await h.request('PATCH', `/transactions/${body.id}`, {
+    token,
+    body: { note: 'b' },
+    headers: [['If-Match', 'W/"2"']],
+  });
   t.is(weak.status, 412, 'a weak ETag never matches If-Match');
   t.is((await h.request('GET', `/transactions/${body.id}`, { token })).body.note, 'a');
 });
@@ -93,7 +111,11 @@ test('PATCH of fields other than note and category → 400 validation_failed nam
   const token = await h.token({ sub: 'ivan' });
   const { body } = await create(token);
   for (const field of ['owner', 'status', 'amount_minor', 'department', 'version']) {
-    const res = await h.request('PATCH', `/transactions/${body.id}`, { token, body: { [field]: 1 }, headers: [['If-Match', '"1"']] });
+    const res = await h.request('PATCH', `/transactions/${body.id}`, {
+      token,
+      body: { [field]: 1 },
+      headers: [['If-Match', '"1"']],
+    });
     t.is(res.status, 400, field);
     t.is(res.body.code, 'validation_failed');
     t.deepEqual(res.body.errors, [{ field: `body.${field}`, message: 'is not allowed' }]);
@@ -114,7 +136,10 @@ test('DELETE → 204, then 404', async (t) => {
 test('DELETE with a stale If-Match → 412', async (t) => {
   const token = await h.token({ sub: 'kate' });
   const { body } = await create(token);
-  const res = await h.request('DELETE', `/transactions/${body.id}`, { token, headers: [['If-Match', '"7"']] });
+  const res = await h.request('DELETE', `/transactions/${body.id}`, {
+    token,
+    headers: [['If-Match', '"7"']],
+  });
   t.is(res.status, 412);
   t.is(res.body.code, 'precondition_failed');
 });
@@ -133,12 +158,21 @@ test.serial('list → only the caller’s transactions, newest first, with curso
   await create(await h.token({ sub: 'someone-else' }));
   const first = await h.request('GET', '/transactions?limit=2', { token });
   t.is(first.status, 200);
-  t.deepEqual(first.body.items.map((item: any) => item.id), [ids[4], ids[3]]);
+  t.deepEqual(
+    first.body.items.map((item: any) => item.id),
+    [ids[4], ids[3]],
+  );
   t.is(typeof first.body.next_cursor, 'string');
   const second = await h.request('GET', `/transactions?limit=2&cursor=${first.body.next_cursor}`, { token });
-  t.deepEqual(second.body.items.map((item: any) => item.id), [ids[2], ids[1]]);
+  t.deepEqual(
+    second.body.items.map((item: any) => item.id),
+    [ids[2], ids[1]],
+  );
   const third = await h.request('GET', `/transactions?limit=2&cursor=${second.body.next_cursor}`, { token });
-  t.deepEqual(third.body.items.map((item: any) => item.id), [ids[0]]);
+  t.deepEqual(
+    third.body.items.map((item: any) => item.id),
+    [ids[0]],
+  );
   t.is(third.body.next_cursor, null);
 });
 
@@ -154,11 +188,17 @@ test.serial('list filters: category, status, amount range and time range', async
   await create(token, { ...NEW, amount_minor: 5000, category: 'travel' });
   h.clockMs = start + 120_000;
   await create(token, { ...NEW, amount_minor: 50000, category: 'travel' });
-  const get = async (query: string) => (await h.request('GET', `/transactions?${query}`, { token })).body.items.map((i: any) => i.amount_minor);
+  const get = async (query: string) =>
+    (await h.request('GET', `/transactions?${query}`, { token })).body.items.map((i: any) => i.amount_minor);
   t.deepEqual(await get('category=travel'), [50000, 5000]);
   t.deepEqual(await get('min_amount=1000&max_amount=10000'), [5000]);
   t.deepEqual(await get('status=pending&category=dining'), [500]);
-  t.deepEqual(await get(`since=${new Date(start + 30_000).toISOString()}&until=${new Date(start + 90_000).toISOString()}`), [5000]);
+  t.deepEqual(
+    await get(
+      `since=${new Date(start + 30_000).toISOString()}&until=${new Date(start + 90_000).toISOString()}`,
+    ),
+    [5000],
+  );
   t.deepEqual(await get('status=settled'), []);
 });
 
@@ -177,12 +217,20 @@ test('list query: unknown parameter, bad limit, repeated parameter, bad cursor �
     const res = await h.request('GET', `/transactions?${query}`, { token });
     t.is(res.status, 400, query);
     t.is(res.body.code, 'validation_failed', query);
-    t.true(res.body.errors.some((error: any) => error.field === field), `${query}: ${JSON.stringify(res.body.errors)}`);
+    t.true(
+      res.body.errors.some((error: any) => error.field === field),
+      `${query}: ${JSON.stringify(res.body.errors)}`,
+    );
   }
 });
 
 test('create validation: missing, unknown and ill-typed fields are all listed', async (t) => {
-  const res = await create(await h.token(), { amount_minor: 1.5, currency: 'EURO', category: 'weapons', extra: true });
+  const res = await create(await h.token(), {
+    amount_minor: 1.5,
+    currency: 'EURO',
+    category: 'weapons',
+    extra: true,
+  });
   t.is(res.status, 400);
   t.is(res.body.code, 'validation_failed');
   const fields = res.body.errors.map((error: any) => error.field).sort();
@@ -199,7 +247,10 @@ test('create validation: missing, unknown and ill-typed fields are all listed', 
 test('create: currency must be an ISO 4217 code', async (t) => {
   const res = await create(await h.token(), { ...NEW, currency: 'ABC' });
   t.is(res.status, 400);
-  t.deepEqual(res.body.errors.map((e: any) => e.field), ['body.currency']);
+  t.deepEqual(
+    res.body.errors.map((e: any) => e.field),
+    ['body.currency'],
+  );
 });
 
 test('non-JSON body → 415 unsupported_media_type', async (t) => {
@@ -231,8 +282,15 @@ test('body over 16 KiB → 413 payload_too_large', async (t) => {
 test('approve/reject with a body → 400 validation_failed', async (t) => {
   const token = await h.token({ sub: 'nora' });
   const { body } = await create(token);
-  const manager = await h.token({ sub: 'mgr', roles: ['manager'], scope: 'transactions:read transactions:approve' });
-  const res = await h.request('POST', `/transactions/${body.id}/approve`, { token: manager, body: { status: 'settled' } });
+  const manager = await h.token({
+    sub: 'mgr',
+    roles: ['manager'],
+    scope: 'transactions:read transactions:approve',
+  });
+  const res = await h.request('POST', `/transactions/${body.id}/approve`, {
+    token: manager,
+    body: { status: 'settled' },
+  });
   t.is(res.status, 400);
   t.is(res.body.code, 'validation_failed');
 });

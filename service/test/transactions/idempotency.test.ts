@@ -40,15 +40,27 @@ test('the same key with another body → 409 idempotency_conflict', async (t) =>
   const token = await h.token({ sub: 'idem-3' });
   const headers: [string, string][] = [['Idempotency-Key', 'conflict-key']];
   t.is((await h.request('POST', '/transactions', { token, body: BODY, headers })).status, 201);
-  const res = await h.request('POST', '/transactions', { token, body: { ...BODY, amount_minor: 1000 }, headers });
+  const res = await h.request('POST', '/transactions', {
+    token,
+    body: { ...BODY, amount_minor: 1000 },
+    headers,
+  });
   t.is(res.status, 409);
   t.is(res.body.code, 'idempotency_conflict');
 });
 
 test('keys are scoped to the caller: another subject’s same key creates its own transaction', async (t) => {
   const headers: [string, string][] = [['Idempotency-Key', 'shared-key']];
-  const a = await h.request('POST', '/transactions', { token: await h.token({ sub: 'idem-4a' }), body: BODY, headers });
-  const b = await h.request('POST', '/transactions', { token: await h.token({ sub: 'idem-4b' }), body: BODY, headers });
+  const a = await h.request('POST', '/transactions', {
+    token: await h.token({ sub: 'idem-4a' }),
+    body: BODY,
+    headers,
+  });
+  const b = await h.request('POST', '/transactions', {
+    token: await h.token({ sub: 'idem-4b' }),
+    body: BODY,
+    headers,
+  });
   t.is(a.status, 201);
   t.is(b.status, 201);
   t.not(a.body.id, b.body.id);

@@ -1,0 +1,70 @@
+import test from 'ava';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const REQUIRED = {
+  JWKS_URL: 'https://issuer.example/jwks',
+  JWT_ISSUER: 'https://issuer.example',
+  JWT_AUDIENCE: 'verdict',
+};
+
+test('defaults follow ARCHITECTURE.md and the result is frozen', (t) => {
+  const config = loadConfig(REQUIRED);
+  t.like(config, {
+    port: 8080,
+    host: '127.0.0.1',
+    adminPort: 9464,
+    databaseUrl: 'sqlite:./data/verdict.db',
+    jwtClockToleranceS: 30,
+    jwtMaxLifetimeS: 3600,
+    jwksCooldownS: 30,
+    jwksCacheMaxAgeS: 600,
+    pdpMode: 'sidecar',
+    pdpUrl: 'http://127.0.0.1:8181',
+    pdpTimeoutMs: 50,
+    bundlePath: 'policies/build/bundle.tar.gz',
+  });
+  t.deepEqual(config.jwtAlgorithms, ['PS256', 'RS256', 'ES256', 'EdDSA']);
+  t.true(Object.isFrozen(config));
+  t.throws(() => {
+    (config as { port: number }).port = 1;
+  });
+});
+
+const BAD: [Record<string, string>, string, RegExp][] = [
+  [{ JWKS_URL: '' }, 'JWKS_URL', /required/],
+  [{ JWKS_URL: 'http://issuer.example/jwks' }, 'JWKS_URL', /https/],
+  [{ JWT_ISSUER: '' }, 'JWT_ISSUER', /required/],
+  [{ JWT_AUDIENCE: '   ' }, 'JWT_AUDIENCE', /required/],
+  [{ JWT_ALGORITHMS: 'RS256,HS256' }, 'JWT_ALGORITHMS', /HS256/],
+  [{ JWT_ALGORITHMS: 'none' }, 'JWT_ALGORITHMS', /none/],
+  [{ PORT: '80a' }, 'PORT', /whole number/],
+  [{ PORT: '70000' }, 'PORT', /between/],
+  [{ PDP_MODE: 'remote' }, 'PDP_MODE', /sidecar/],
+  [{ PDP_URL: 'ftp://x' }, 'PDP_URL', /unix/],
+  [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES', /CIDR/],
+  [{ CORS_ORIGINS: 'https://app.example/path' }, 'CORS_ORIGINS', /bare origin/],
+  [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of/],
+  [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /sqlite/],
+];
+for (const [env, variable, message] of BAD) {
+  test(`bad ${variable} (${JSON.stringify(Object.values(env)[0])}) → ConfigError naming it`, (t) => {
+    const error = t.throws(() => loadConfig({ ...REQUIRED, ...env }), { instanceOf: ConfigError });
+    t.is(error.variable, variable);
+    t.true(error.message.startsWith(`${variable}: `));
+    t.regex(error.message, message);
+  });
+}
+
+test('http JWKS on loopback is allowed for development', (t) => {
+  t.is(loadConfig({ ...REQUIRED, JWKS_URL: 'http://127.0.0.1:8180/jwks' }).jwksUrl.port, '8180');
+});
+
+test('lists are trimmed and validated', (t) => {
+  const config = loadConfig({
+    ...REQUIRED,
+    TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16 ,::1',
+    CORS_ORIGINS: 'https://a.example',
+  });
+  t.deepEqual(config.trustedProxies, ['10.0.0.1', '192.168.0.0/16', '::1']);
+  t.deepEqual(config.corsOrigins, ['https://a.example']);
+});
