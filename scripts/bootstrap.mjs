@@ -70,18 +70,21 @@ function buildGoTool({ name, module, version, versionArgs }) {
     return;
   }
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.status !== 0) throw new Error(`building ${name} needs Go (https://go.dev/doc/install); "go version" failed`);
+  if (go.status !== 0)
+    throw new Error(`building ${name} needs Go (https://go.dev/doc/install); "go version" failed`);
   mkdirSync(toolsBin, { recursive: true });
   say(`building ${name} ${version} from the Go module proxy into .tools/bin (a few minutes the first time)`);
   run('go', ['install', `${module}@${version}`], {
     env: { ...process.env, GOBIN: toolsBin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
   });
-  if (!toolWorks(target, versionArgs, version)) throw new Error(`${name} was built but "${name} ${versionArgs.join(' ')}" does not report ${version}`);
+  if (!toolWorks(target, versionArgs, version))
+    throw new Error(`${name} was built but "${name} ${versionArgs.join(' ')}" does not report ${version}`);
 }
 
 function main() {
   const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major < 20 || (major === 20 && minor < 19)) throw new Error(`Node >= 20.19 is required, this is ${process.versions.node}`);
+  if (major < 20 || (major === 20 && minor < 19))
+    throw new Error(`Node >= 20.19 is required, this is ${process.versions.node}`);
   installNodeModules();
   for (const tool of GO_TOOLS) {
     if (!tool.testOnly || forTests) buildGoTool(tool);
