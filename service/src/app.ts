@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { authenticate, type AuthenticationObserver } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { Authorizer } from './authz/decision.js';
-import type { AuthorizedState } from './authz/authorize.js';
+import { auditRoutes } from './audit/routes.js';
+import type { AuthorizedState, DenialRecorder } from './authz/authorize.js';
 import { publicRoutes, type ReadinessCheck } from './health.js';
 import { clientIp, TrustedProxies } from './http/client-ip.js';
 import { cors } from './http/cors.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** The clock of decisions and timestamps (ms); tests freeze it. */
   readonly now: () => number;
   readonly authObserver?: AuthenticationObserver;
+  /** Called when an audit record of a refusal could not be written (metrics). */
+  readonly onAuditFailure?: () => void;
 }
 
 /** Builds the Koa app: the middleware chain of ARCHITECTURE.md, then the routes. */
@@ -45,7 +48,17 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
       key: (state) => (state.claims === undefined ? undefined : state.claims.client_id),
     }),
   ];
-  const api = transactionRoutes({ store: deps.store, authorizer: deps.authorizer, now: deps.now, guard });
+  const recordDenial: DenialRecorder = async (entry) => {
+    try {
+      await deps.store.appendAudit(entry);
+    } catch (error) {
+      deps.logger.error({ err: error, request_id: entry.request_id }, 'audit write failed');
+      deps.onAuditFailure?.();
+    }
+  };
+  const routeDeps = { store: deps.store, authorizer: deps.authorizer, now: deps.now, guard, recordDenial };
+  const api = transactionRoutes(routeDeps);
+  const audit = auditRoutes(routeDeps);
 
   app.silent = true;
   app
@@ -66,6 +79,8 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     .use(bodyLimit)
     .use(api.routes())
     .use(api.allowedMethods())
+    .use(audit.routes())
+    .use(audit.allowedMethods())
     .use(publicRouter.allowedMethods());
   return app;
 }

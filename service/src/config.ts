@@ -162,6 +162,20 @@ function pdpUrl(env: Env): string {
   throw new ConfigError('PDP_URL', `must be an http(s) URL or unix:/path, got "${raw}"`);
 }
 
+/** What the audit tools need: the database and the audit key (a subset of Config). */
+export interface AuditConfig {
+  readonly databaseUrl: string;
+  readonly auditHmacKeyFile: string | undefined;
+}
+
+/** Reads only DATABASE_URL and AUDIT_HMAC_KEY_FILE, for `npm run audit:verify`. */
+export function loadAuditConfig(env: Env): AuditConfig {
+  const databaseUrl = text(env, 'DATABASE_URL', 'sqlite:./data/verdict.db');
+  if (!databaseUrl.startsWith('sqlite:'))
+    throw new ConfigError('DATABASE_URL', 'only sqlite:<path> is supported by this build');
+  return Object.freeze({ databaseUrl, auditHmacKeyFile: optional(env, 'AUDIT_HMAC_KEY_FILE') });
+}
+
 /** Reads and validates the service configuration; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const pdpMode = text(env, 'PDP_MODE', 'sidecar');
@@ -171,10 +185,7 @@ export function loadConfig(env: Env): Config {
   const logLevel = text(env, 'LOG_LEVEL', 'info');
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const databaseUrl = text(env, 'DATABASE_URL', 'sqlite:./data/verdict.db');
-  if (!databaseUrl.startsWith('sqlite:')) {
-    throw new ConfigError('DATABASE_URL', 'only sqlite:<path> is supported by this build');
-  }
+  const { databaseUrl, auditHmacKeyFile } = loadAuditConfig(env);
   const redisUrl = optional(env, 'REDIS_URL');
   if (redisUrl !== undefined) {
     throw new ConfigError('REDIS_URL', 'Redis-backed rate limits are not available in this build; unset it');
@@ -200,7 +211,7 @@ export function loadConfig(env: Env): Config {
     corsOrigins: Object.freeze(corsOrigins(env)),
     rateLimitPerMin: integer(env, 'RATE_LIMIT_PER_MIN', 600, 1, 1_000_000),
     redisUrl,
-    auditHmacKeyFile: optional(env, 'AUDIT_HMAC_KEY_FILE'),
+    auditHmacKeyFile,
     logLevel,
   };
   return Object.freeze(config);

@@ -6,7 +6,7 @@ import { TokenCache } from './auth/token-cache.js';
 import { ScopeOwnerAuthorizer } from './authz/scope-owner-authorizer.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 
 /** How long in-flight requests may take to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const now = Date.now;
-  const store = SqliteStore.fromUrl(config.databaseUrl, now);
+  const { store, keyFile, keyCreated } = openStore(config.databaseUrl, config.auditHmacKeyFile, now);
+  if (config.auditHmacKeyFile === undefined) {
+    logger.warn(
+      { key_file: keyFile, created: keyCreated },
+      'audit chain uses a development key; set AUDIT_HMAC_KEY_FILE in production',
+    );
+  }
   const cache = new TokenCache();
   const keySet = new RemoteKeySet({
     url: config.jwksUrl,

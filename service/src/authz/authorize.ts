@@ -1,17 +1,22 @@
 import type { Middleware } from 'koa';
+import { auditEntry } from '../audit/audit-entry.js';
+import type { AuditEntry } from '../audit/record.js';
+import { ApiError } from '../errors.js';
 import type { RequestState } from '../http/state.js';
-import type { Action, Authorizer, Provenance, ResourceAttributes } from './decision.js';
+import type { Action, Authorizer, Decision, Provenance, ResourceAttributes } from './decision.js';
 import { enforce } from './enforce.js';
 import { policyInput, type RequestFacts } from './policy-input.js';
 
 /** What `authorize` leaves in `ctx.state` for the handler. */
 export interface AuthorizedState extends RequestState {
+  /** The action decided on. */
+  action?: Action;
   /** The resource the decision was about (set by an earlier middleware). */
   resource?: ResourceAttributes;
   /** Fields the response must set to null. */
   redact?: readonly string[];
   /** The decision's id and bundle revision, for the audit trail. */
-  provenance?: Provenance;
+  provenance?: Partial<Provenance>;
 }
 
 /** The facts of a request that a decision's environment is built from. */
@@ -19,24 +24,51 @@ export function requestFacts(state: RequestState, now: () => number): RequestFac
   return { nowMs: now(), requestId: state.requestId, ip: state.clientIp };
 }
 
+/** Where `authorize` writes the audit record of a refusal; it must never turn a deny into an allow. */
+export type DenialRecorder = (entry: AuditEntry) => Promise<void>;
+
+function reasonCodes(decision: Decision | undefined, error: ApiError): string[] {
+  const codes = decision?.reasons.map((reason) => reason.code) ?? [];
+  return codes.length > 0 ? codes : [error.code];
+}
+
 /**
  * Asks the policy about `action` on `ctx.state.resource` and enforces the answer (ARCHITECTURE.md
  * order); the handler runs only on an allow, with the fields to redact in `ctx.state.redact`.
+ * Every refusal — deny, step-up challenge, no decision, PDP failure — is audited before it is thrown.
  */
 export function authorize(
   authorizer: Authorizer,
   action: Action,
   now: () => number,
+  recordDenial: DenialRecorder,
 ): Middleware<AuthorizedState> {
   return async function authorize(ctx, next) {
     const { claims, resource } = ctx.state;
     if (claims === undefined || resource === undefined)
       throw new Error(`authorize(${action}) ran without claims or resource`);
-    const result = await authorizer.decide(
-      policyInput(claims, action, resource, requestFacts(ctx.state, now)),
-    );
-    ctx.state.provenance = { decisionId: result.decisionId, revision: result.revision };
-    ctx.state.redact = enforce(result.decision);
+    ctx.state.action = action;
+    let decision: Decision | undefined;
+    try {
+      const result = await authorizer.decide(
+        policyInput(claims, action, resource, requestFacts(ctx.state, now)),
+      );
+      ctx.state.provenance = { decisionId: result.decisionId, revision: result.revision };
+      decision = result.decision;
+      ctx.state.redact = enforce(decision);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        await recordDenial(
+          auditEntry(ctx.state, now(), {
+            action,
+            outcome: error.status >= 500 ? 'error' : 'denied',
+            status: error.status,
+            reasons: reasonCodes(decision, error),
+          }),
+        );
+      }
+      throw error;
+    }
     await next();
   };
 }

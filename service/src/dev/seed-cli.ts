@@ -1,9 +1,12 @@
-import { SqliteStore } from '../store/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
 import { seedDemoData } from './seed.js';
 
-/** DEVELOPMENT ONLY: `tsx src/dev/seed-cli.ts sqlite:<path>` seeds demo data into an empty database. */
+/**
+ * DEVELOPMENT ONLY: `tsx src/dev/seed-cli.ts sqlite:<path> [audit-key-file]` seeds demo data into an
+ * empty database, each row with its audit record.
+ */
 const url = process.argv[2] ?? 'sqlite:./data/verdict.db';
-const store = SqliteStore.fromUrl(url);
+const { store } = openStore(url, process.argv[3]);
 const added = await seedDemoData(store, Date.now());
 await store.close();
 process.stdout.write(

@@ -92,24 +92,46 @@ export async function seedDemoData(store: TransactionStore, nowMs: number): Prom
   if (page.items.length > 0) return 0;
   for (const [index, demo] of DEMO.entries()) {
     const at = new Date(nowMs - demo.daysAgo * 86_400_000 - index * 60_000).toISOString();
-    await store.create({
-      id: randomUUID(),
-      owner: demo.owner,
-      account_id: `acct-${demo.owner}-1`,
-      amount_minor: demo.amount_minor,
-      currency: demo.currency,
-      category: demo.category,
-      counterparty: {
-        name: demo.counterparty,
-        account: `GB${String(index + 10)}VERD0000${String(index + 1000)}`,
+    const id = randomUUID();
+    await store.create(
+      {
+        id,
+        owner: demo.owner,
+        account_id: `acct-${demo.owner}-1`,
+        amount_minor: demo.amount_minor,
+        currency: demo.currency,
+        category: demo.category,
+        counterparty: {
+          name: demo.counterparty,
+          account: `GB${String(index + 10)}VERD0000${String(index + 1000)}`,
+        },
+        note: demo.note ?? null,
+        status: demo.status,
+        department: demo.department,
+        created_at: at,
+        updated_at: at,
+        version: 1,
       },
-      note: demo.note ?? null,
-      status: demo.status,
-      department: demo.department,
-      created_at: at,
-      updated_at: at,
-      version: 1,
-    });
+      {
+        id: randomUUID(),
+        time: at,
+        request_id: 'demo-seed',
+        decision_id: null,
+        bundle_revision: null,
+        action: 'transactions:create',
+        resource_type: 'transaction',
+        resource_id: id,
+        sub: demo.owner,
+        client_id: 'demo-seed',
+        agent_id: null,
+        agent_client_type: null,
+        outcome: 'allowed',
+        reasons: ['demo_seed'],
+        http_status: 201,
+        changed_fields: [],
+        client_ip: null,
+      },
+    );
   }
   return DEMO.length;
 }

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { AuditEntry, AuditRecord } from '../audit/record.js';
 import type { ListFilterClause } from '../authz/decision.js';
 import type { Category, Status, Transaction, TransactionChanges } from '../transactions/model.js';
 import type {
+  AuditQuery,
   CreateOutcome,
   IdempotencyKey,
   ListQuery,
@@ -43,6 +45,31 @@ const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      PRIMARY KEY (scope, key)
    ) STRICT;`,
+  `CREATE TABLE audit_log (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     time TEXT NOT NULL,
+     request_id TEXT NOT NULL,
+     decision_id TEXT,
+     bundle_revision TEXT,
+     action TEXT NOT NULL,
+     resource_type TEXT NOT NULL,
+     resource_id TEXT,
+     sub TEXT,
+     client_id TEXT,
+     agent_id TEXT,
+     agent_client_type TEXT,
+     outcome TEXT NOT NULL,
+     reasons TEXT NOT NULL,
+     http_status INTEGER NOT NULL,
+     changed_fields TEXT NOT NULL,
+     client_ip TEXT,
+     prev_mac TEXT NOT NULL,
+     mac TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX audit_log_time ON audit_log (time);
+   CREATE INDEX audit_log_sub ON audit_log (sub, seq);
+   CREATE INDEX audit_log_resource ON audit_log (resource_id, seq);`,
 ];
 
 /** How long an idempotency key is remembered. */
@@ -63,6 +90,22 @@ interface Row {
   created_at: string;
   updated_at: string;
   version: number;
+}
+
+interface AuditRow extends Omit<AuditRecord, 'reasons' | 'changed_fields'> {
+  reasons: string;
+  changed_fields: string;
+}
+
+/** Seals an audit entry as the record after `prev` (the audit chain's key stays outside the store). */
+export type AuditSealer = (entry: AuditEntry, prev: { seq: number; mac: string } | undefined) => AuditRecord;
+
+function fromAuditRow(row: AuditRow): AuditRecord {
+  return {
+    ...row,
+    reasons: JSON.parse(row.reasons) as string[],
+    changed_fields: JSON.parse(row.changed_fields) as string[],
+  };
 }
 
 interface IdempotencyRow {
@@ -132,12 +175,13 @@ export class SqliteStore implements TransactionStore {
   private constructor(
     db: Database.Database,
     private readonly now: () => number,
+    private readonly seal: AuditSealer,
   ) {
     this.#db = db;
   }
 
   /** Opens (creating if needed) and migrates the database at `path` (`:memory:` for a throwaway one). */
-  static open(path: string, now: () => number = Date.now): SqliteStore {
+  static open(path: string, seal: AuditSealer, now: () => number = Date.now): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
@@ -161,16 +205,70 @@ export class SqliteStore implements TransactionStore {
         );
       })();
     });
-    return new SqliteStore(db, now);
+    return new SqliteStore(db, now, seal);
   }
 
   /** Opens the store a `sqlite:<path>` DATABASE_URL names. */
-  static fromUrl(url: string, now?: () => number): SqliteStore {
-    return SqliteStore.open(url.slice('sqlite:'.length), now);
+  static fromUrl(url: string, seal: AuditSealer, now?: () => number): SqliteStore {
+    return SqliteStore.open(url.slice('sqlite:'.length), seal, now);
+  }
+
+  /** Appends one sealed record; must run inside a write transaction, which fixes the order. */
+  #append(entry: AuditEntry): AuditRecord {
+    const prev = this.#db.prepare('SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+      { seq: number; mac: string } | undefined;
+    const record = this.seal(entry, prev);
+    this.#db
+      .prepare(
+        `INSERT INTO audit_log (seq, id, time, request_id, decision_id, bundle_revision, action, resource_type,
+           resource_id, sub, client_id, agent_id, agent_client_type, outcome, reasons, http_status, changed_fields,
+           client_ip, prev_mac, mac)
+         VALUES (@seq, @id, @time, @request_id, @decision_id, @bundle_revision, @action, @resource_type,
+           @resource_id, @sub, @client_id, @agent_id, @agent_client_type, @outcome, @reasons, @http_status,
+           @changed_fields, @client_ip, @prev_mac, @mac)`,
+      )
+      .run({
+        ...record,
+        reasons: JSON.stringify(record.reasons),
+        changed_fields: JSON.stringify(record.changed_fields),
+      });
+    return record;
+  }
+
+  appendAudit(audit: AuditEntry): Promise<AuditRecord> {
+    return Promise.resolve(this.#db.transaction(() => this.#append(audit)).immediate());
+  }
+
+  listAudit(query: AuditQuery): Promise<readonly AuditRecord[]> {
+    const where: string[] = ['1'];
+    const params: unknown[] = [];
+    const filter = (sql: string, value: unknown): void => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (query.beforeSeq !== undefined) filter('seq < ?', query.beforeSeq);
+    if (query.since !== undefined) filter('time >= ?', isoTime(query.since));
+    if (query.until !== undefined) filter('time < ?', isoTime(query.until));
+    if (query.sub !== undefined) filter('sub = ?', query.sub);
+    if (query.resource_id !== undefined) filter('resource_id = ?', query.resource_id);
+    if (query.outcome !== undefined) filter('outcome = ?', query.outcome);
+    const rows = this.#db
+      .prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      .all(...params, query.limit) as AuditRow[];
+    return Promise.resolve(rows.map(fromAuditRow));
+  }
+
+  *auditTrail(): Iterable<AuditRecord> {
+    for (const row of this.#db
+      .prepare('SELECT * FROM audit_log ORDER BY seq')
+      .iterate() as Iterable<AuditRow>) {
+      yield fromAuditRow(row);
+    }
   }
 
   create(
     transaction: Transaction,
+    audit: AuditEntry,
     idempotency?: IdempotencyKey,
     respond?: (transaction: Transaction) => Omit<StoredResponse, 'fingerprint'>,
   ): Promise<CreateOutcome> {
@@ -223,6 +321,7 @@ export class SqliteStore implements TransactionStore {
           transaction.created_at,
         );
       }
+      this.#append(audit);
       return { kind: 'created', transaction };
     });
     return Promise.resolve(run.immediate());
@@ -276,13 +375,19 @@ export class SqliteStore implements TransactionStore {
     version: number,
     set: string,
     params: Record<string, unknown>,
+    audit: AuditEntry,
   ): Transaction | undefined {
-    const row = this.#db
-      .prepare(
-        `UPDATE transactions SET ${set}, version = version + 1 WHERE id = @id AND version = @version RETURNING *`,
-      )
-      .get({ ...params, id, version }) as Row | undefined;
-    return row === undefined ? undefined : fromRow(row);
+    const change = this.#db.transaction(() => {
+      const row = this.#db
+        .prepare(
+          `UPDATE transactions SET ${set}, version = version + 1 WHERE id = @id AND version = @version RETURNING *`,
+        )
+        .get({ ...params, id, version }) as Row | undefined;
+      if (row === undefined) return undefined;
+      this.#append(audit);
+      return fromRow(row);
+    });
+    return change.immediate();
   }
 
   update(
@@ -290,6 +395,7 @@ export class SqliteStore implements TransactionStore {
     version: number,
     changes: TransactionChanges,
     now: string,
+    audit: AuditEntry,
   ): Promise<Transaction | undefined> {
     const sets = ['updated_at = @now'];
     const params: Record<string, unknown> = { now };
@@ -301,18 +407,31 @@ export class SqliteStore implements TransactionStore {
       sets.push('category = @category');
       params.category = changes.category;
     }
-    return Promise.resolve(this.#changeWhere(id, version, sets.join(', '), params));
+    return Promise.resolve(this.#changeWhere(id, version, sets.join(', '), params, audit));
   }
 
-  setStatus(id: string, version: number, status: Status, now: string): Promise<Transaction | undefined> {
+  setStatus(
+    id: string,
+    version: number,
+    status: Status,
+    now: string,
+    audit: AuditEntry,
+  ): Promise<Transaction | undefined> {
     return Promise.resolve(
-      this.#changeWhere(id, version, 'status = @status, updated_at = @now', { status, now }),
+      this.#changeWhere(id, version, 'status = @status, updated_at = @now', { status, now }, audit),
     );
   }
 
-  delete(id: string, version: number): Promise<boolean> {
-    const result = this.#db.prepare('DELETE FROM transactions WHERE id = ? AND version = ?').run(id, version);
-    return Promise.resolve(result.changes === 1);
+  delete(id: string, version: number, audit: AuditEntry): Promise<boolean> {
+    const remove = this.#db.transaction(() => {
+      const result = this.#db
+        .prepare('DELETE FROM transactions WHERE id = ? AND version = ?')
+        .run(id, version);
+      if (result.changes !== 1) return false;
+      this.#append(audit);
+      return true;
+    });
+    return Promise.resolve(remove.immediate());
   }
 
   ping(): Promise<void> {

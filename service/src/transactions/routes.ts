@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Authorizer } from '../authz/decision.js';
-import { authorize, requestFacts, type AuthorizedState } from '../authz/authorize.js';
+import { auditEntry } from '../audit/audit-entry.js';
+import { authorize, requestFacts, type AuthorizedState, type DenialRecorder } from '../authz/authorize.js';
 import { environmentOf } from '../authz/policy-input.js';
 import { redact } from '../authz/enforce.js';
 import { canonicalJson } from '../canonical-json.js';
@@ -31,6 +32,8 @@ export interface TransactionRoutesDeps {
   readonly store: TransactionStore;
   readonly authorizer: Authorizer;
   readonly now: () => number;
+  /** Writes the audit record of a refused request. */
+  readonly recordDenial: DenialRecorder;
   /** Middleware that runs first on every route: authentication and the per-client rate limit. */
   readonly guard: readonly Middleware<AuthorizedState>[];
 }
@@ -89,6 +92,7 @@ export function transactionRoutes({
   authorizer,
   now,
   guard,
+  recordDenial,
 }: TransactionRoutesDeps): Router<TransactionState> {
   const iso = (): string => new Date(now()).toISOString();
 
@@ -144,7 +148,13 @@ export function transactionRoutes({
             key: validateIdempotencyKey(keyHeader),
             fingerprint: createHash('sha256').update(canonicalJson(ctx.state.body)).digest('base64url'),
           };
-    const outcome = await store.create(proposed, idempotency, respond);
+    const audit = auditEntry(ctx.state, now(), {
+      action: 'transactions:create',
+      outcome: 'allowed',
+      status: 201,
+      changedFields: Object.keys(ctx.state.body as object),
+    });
+    const outcome = await store.create(proposed, audit, idempotency, respond);
     if (outcome.kind === 'replay') {
       if (outcome.response.fingerprint !== idempotency?.fingerprint) throw new IdempotencyConflictError();
       ctx.status = outcome.response.status;
@@ -222,7 +232,13 @@ export function transactionRoutes({
     const { transaction, changes, redact: paths } = ctx.state;
     if (transaction === undefined || changes === undefined)
       throw new Error('updateTransaction ran without changes');
-    const updated = await store.update(transaction.id, transaction.version, changes, iso());
+    const audit = auditEntry(ctx.state, now(), {
+      action: 'transactions:update',
+      outcome: 'allowed',
+      status: 200,
+      changedFields: Object.keys(changes),
+    });
+    const updated = await store.update(transaction.id, transaction.version, changes, iso(), audit);
     if (updated === undefined) throw new PreconditionFailedError();
     ctx.set('ETag', etagOf(updated));
     ctx.body = present(updated, paths);
@@ -231,7 +247,13 @@ export function transactionRoutes({
   const deleteTransaction: Middleware<TransactionState> = async function deleteTransaction(ctx) {
     const { transaction } = ctx.state;
     if (transaction === undefined) throw new Error('deleteTransaction ran without a transaction');
-    if (!(await store.delete(transaction.id, transaction.version))) throw new PreconditionFailedError();
+    const audit = auditEntry(ctx.state, now(), {
+      action: 'transactions:delete',
+      outcome: 'allowed',
+      status: 204,
+    });
+    if (!(await store.delete(transaction.id, transaction.version, audit)))
+      throw new PreconditionFailedError();
     ctx.status = 204;
   };
 
@@ -245,14 +267,20 @@ export function transactionRoutes({
       const { transaction, redact: paths } = ctx.state;
       if (transaction === undefined) throw new Error('decideTransaction ran without a transaction');
       if (transaction.status !== 'pending') throw new ForbiddenError(['not_pending']);
-      const updated = await store.setStatus(transaction.id, transaction.version, status, iso());
+      const audit = auditEntry(ctx.state, now(), {
+        action: status === 'approved' ? 'transactions:approve' : 'transactions:reject',
+        outcome: 'allowed',
+        status: 200,
+        changedFields: ['status'],
+      });
+      const updated = await store.setStatus(transaction.id, transaction.version, status, iso(), audit);
       if (updated === undefined) throw new PreconditionFailedError();
       ctx.set('ETag', etagOf(updated));
       ctx.body = present(updated, paths);
     };
   }
 
-  const can = (action: Parameters<typeof authorize>[1]) => authorize(authorizer, action, now);
+  const can = (action: Parameters<typeof authorize>[1]) => authorize(authorizer, action, now, recordDenial);
   const useCollection: Middleware<TransactionState> = async function useCollection(ctx, next) {
     ctx.state.resource = TRANSACTION_COLLECTION;
     await next();

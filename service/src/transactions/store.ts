@@ -1,3 +1,4 @@
+import type { AuditEntry, AuditOutcome, AuditRecord } from '../audit/record.js';
 import type { ListFilterClause } from '../authz/decision.js';
 import type { Category, Status, Transaction, TransactionChanges } from './model.js';
 
@@ -39,13 +40,28 @@ export type CreateOutcome =
   | { readonly kind: 'created'; readonly transaction: Transaction }
   | { readonly kind: 'replay'; readonly response: StoredResponse };
 
+/** Which audit records a reader wants, newest first. */
+export interface AuditQuery {
+  readonly limit: number;
+  /** Records with a smaller sequence number than this (the cursor). */
+  readonly beforeSeq?: number;
+  readonly since?: string;
+  readonly until?: string;
+  readonly sub?: string;
+  readonly resource_id?: string;
+  readonly outcome?: AuditOutcome;
+}
+
 /**
- * Where transactions live. Changes are conditional on the version read, so concurrent writers
- * cannot overwrite each other: a stale version gives `undefined` / `false`.
+ * Where transactions and their audit trail live. Changes are conditional on the version read, so
+ * concurrent writers cannot overwrite each other: a stale version gives `undefined` / `false`.
+ * Every change takes its audit entry and writes it in the same database transaction: no change
+ * without its record, no record without its change.
  */
 export interface TransactionStore {
   create(
     transaction: Transaction,
+    audit: AuditEntry,
     idempotency?: IdempotencyKey,
     respond?: (transaction: Transaction) => Omit<StoredResponse, 'fingerprint'>,
   ): Promise<CreateOutcome>;
@@ -56,9 +72,22 @@ export interface TransactionStore {
     version: number,
     changes: TransactionChanges,
     now: string,
+    audit: AuditEntry,
   ): Promise<Transaction | undefined>;
-  setStatus(id: string, version: number, status: Status, now: string): Promise<Transaction | undefined>;
-  delete(id: string, version: number): Promise<boolean>;
+  setStatus(
+    id: string,
+    version: number,
+    status: Status,
+    now: string,
+    audit: AuditEntry,
+  ): Promise<Transaction | undefined>;
+  delete(id: string, version: number, audit: AuditEntry): Promise<boolean>;
+  /** Appends an audit record on its own (denials, challenges, errors). */
+  appendAudit(audit: AuditEntry): Promise<AuditRecord>;
+  /** Audit records, newest first. */
+  listAudit(query: AuditQuery): Promise<readonly AuditRecord[]>;
+  /** Every audit record in sequence order, for verification. */
+  auditTrail(): Iterable<AuditRecord>;
   /** The idempotent response stored under a key, if any. */
   findIdempotent(scope: string, key: string): Promise<StoredResponse | undefined>;
   /** Throws when the store cannot answer (readiness). */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Authorizer, Decision } from '../../src/authz/decision.js';
 import { AuthorizationUnavailableError, PolicyNoDecisionError } from '../../src/errors.js';
-import { Harness } from '../support/harness.js';
+import { Harness, setupAuditEntry } from '../support/harness.js';
 
 /** An authorizer that answers every single decision with `decision` (lists: own rows, batch: allow). */
 function fixed(decision: Decision | (() => never)): Authorizer {
@@ -58,21 +58,24 @@ test('not allowed and not visible → 404 not_found, even with other reasons', a
     ),
     t,
   );
-  const existing = await h.store.create({
-    id: '7d4c5b6a-1111-4222-8333-944455556666',
-    owner: 'bob',
-    account_id: 'a-2',
-    amount_minor: 10,
-    currency: 'EUR',
-    category: 'other',
-    counterparty: { name: 'Z', account: 'Z1' },
-    note: null,
-    status: 'pending',
-    department: 'retail',
-    created_at: '2026-11-20T09:30:00.000Z',
-    updated_at: '2026-11-20T09:30:00.000Z',
-    version: 1,
-  });
+  const existing = await h.store.create(
+    {
+      id: '7d4c5b6a-1111-4222-8333-944455556666',
+      owner: 'bob',
+      account_id: 'a-2',
+      amount_minor: 10,
+      currency: 'EUR',
+      category: 'other',
+      counterparty: { name: 'Z', account: 'Z1' },
+      note: null,
+      status: 'pending',
+      department: 'retail',
+      created_at: '2026-11-20T09:30:00.000Z',
+      updated_at: '2026-11-20T09:30:00.000Z',
+      version: 1,
+    },
+    setupAuditEntry('7d4c5b6a-1111-4222-8333-944455556666'),
+  );
   t.is(existing.kind, 'created');
   const read = await h.request('GET', '/transactions/7d4c5b6a-1111-4222-8333-944455556666', {
     token: await h.token(),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type AppDeps } from '../../src/app.js';
+import { sealWith, type AuditEntry } from '../../src/audit/record.js';
 import { JwtVerifier } from '../../src/auth/jwt-verifier.js';
 import { RemoteKeySet } from '../../src/auth/key-set.js';
 import { TokenCache } from '../../src/auth/token-cache.js';
@@ -53,6 +55,11 @@ export class Harness {
   #base = '';
   #dir = '';
   store!: SqliteStore;
+  /** The audit chain's key, generated per harness. */
+  readonly auditKey = randomBytes(32);
+  get databasePath(): string {
+    return join(this.#dir, 'verdict.db');
+  }
   cache!: TokenCache;
   issuer!: TestIssuer;
   #ownIssuer = false;
@@ -77,7 +84,7 @@ export class Harness {
         },
       }),
     );
-    this.store = SqliteStore.open(join(this.#dir, 'verdict.db'), now);
+    this.store = SqliteStore.open(join(this.#dir, 'verdict.db'), sealWith(this.auditKey), now);
     this.cache = new TokenCache();
     const keySet = new RemoteKeySet({
       url: this.issuer.jwksUrl,
@@ -170,4 +177,27 @@ export class Harness {
     if (this.#ownIssuer) await this.issuer.stop();
     rmSync(this.#dir, { recursive: true, force: true });
   }
+}
+
+/** An audit entry for rows a test writes straight into the store. */
+export function setupAuditEntry(resourceId: string): AuditEntry {
+  return {
+    id: `setup-${resourceId}`,
+    time: new Date(FROZEN_NOW_MS).toISOString(),
+    request_id: 'test-setup',
+    decision_id: null,
+    bundle_revision: null,
+    action: 'transactions:create',
+    resource_type: 'transaction',
+    resource_id: resourceId,
+    sub: 'test-setup',
+    client_id: 'test-setup',
+    agent_id: null,
+    agent_client_type: null,
+    outcome: 'allowed',
+    reasons: [],
+    http_status: 201,
+    changed_fields: [],
+    client_ip: null,
+  };
 }
