@@ -1,10 +1,10 @@
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { authenticate, type AuthenticationObserver } from './auth/authenticate.js';
-import type { JwtVerifier } from './auth/jwt-verifier.js';
-import type { Authorizer } from './authz/decision.js';
 import { auditRoutes } from './audit/routes.js';
-import type { AuthorizedState, DenialRecorder } from './authz/authorize.js';
+import { authenticate } from './auth/authenticate.js';
+import type { JwtVerifier } from './auth/jwt-verifier.js';
+import type { AuthorizeDeps, AuthorizedState, DenialRecorder } from './authz/authorize.js';
+import type { Authorizer } from './authz/decision.js';
 import { publicRoutes, type ReadinessCheck } from './health.js';
 import { clientIp, TrustedProxies } from './http/client-ip.js';
 import { cors } from './http/cors.js';
@@ -13,8 +13,10 @@ import { problemDetails } from './http/problem.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
+import { requestMetrics } from './http/request-metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import type { RequestState } from './http/state.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
 import { transactionRoutes } from './transactions/routes.js';
 import type { TransactionStore } from './transactions/store.js';
 
@@ -30,41 +32,63 @@ export interface AppDeps {
   readonly rateLimitPerMin: number;
   /** The clock of decisions and timestamps (ms); tests freeze it. */
   readonly now: () => number;
-  readonly authObserver?: AuthenticationObserver;
-  /** Called when an audit record of a refusal could not be written (metrics). */
-  readonly onAuditFailure?: () => void;
+  /** Where the app counts what it does; a fresh registry when not given. */
+  readonly metrics?: ServiceMetrics;
 }
 
 /** Builds the Koa app: the middleware chain of ARCHITECTURE.md, then the routes. */
 export function createApp(deps: AppDeps): Koa<RequestState> {
   const app = new Koa<RequestState>();
+  const metrics = deps.metrics ?? new ServiceMetrics();
   const proxies = new TrustedProxies(deps.trustedProxies);
   const publicRouter = publicRoutes(deps.readiness);
+  const onLimited = (limiter: string): void => {
+    metrics.rateLimited.inc({ limiter });
+  };
   const guard: Middleware<AuthorizedState>[] = [
-    authenticate(deps.verifier, deps.authObserver),
+    authenticate(deps.verifier, {
+      onVerified: (cached) => {
+        metrics.tokenCache.inc({ result: cached ? 'hit' : 'miss' });
+      },
+      onFailure: (reason) => {
+        metrics.authenticationFailures.inc({ reason });
+      },
+    }),
     rateLimit({
       name: 'client',
       pointsPerMinute: deps.rateLimitPerMin,
-      key: (state) => (state.claims === undefined ? undefined : state.claims.client_id),
+      key: (state) => state.claims?.client_id,
+      onLimited,
     }),
   ];
+  deps.store.onAuditFailure = () => {
+    metrics.auditWriteFailures.inc();
+  };
+  // A refusal stands even when its audit record cannot be written; the failure is counted and logged.
   const recordDenial: DenialRecorder = async (entry) => {
     try {
       await deps.store.appendAudit(entry);
     } catch (error) {
       deps.logger.error({ err: error, request_id: entry.request_id }, 'audit write failed');
-      deps.onAuditFailure?.();
     }
   };
-  const routeDeps = { store: deps.store, authorizer: deps.authorizer, now: deps.now, guard, recordDenial };
-  const api = transactionRoutes(routeDeps);
-  const audit = auditRoutes(routeDeps);
+  const authorizeDeps: AuthorizeDeps = {
+    authorizer: deps.authorizer,
+    now: deps.now,
+    recordDenial,
+    onDecision: (action, outcome, reason) => {
+      metrics.decisions.inc({ action, outcome, reason });
+    },
+  };
+  const api = transactionRoutes({ ...authorizeDeps, store: deps.store, guard });
+  const audit = auditRoutes({ ...authorizeDeps, store: deps.store, guard });
 
   app.silent = true;
   app
     .use(requestId)
     .use(clientIp(proxies))
     .use(requestLog(deps.logger))
+    .use(requestMetrics(metrics))
     .use(securityHeaders((ctx) => proxies.isTls(ctx)))
     .use(problemDetails(deps.logger))
     .use(cors(deps.corsOrigins))
@@ -74,6 +98,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
         name: 'ip',
         pointsPerMinute: deps.rateLimitPerMin,
         key: (state) => state.clientIp,
+        onLimited,
       }),
     )
     .use(bodyLimit)

@@ -100,12 +100,16 @@ export class InvalidAuthorizationRequestError extends ApiError {
 
 /** The access token is malformed, expired, revoked or otherwise not acceptable. */
 export class InvalidTokenError extends ApiError {
-  constructor(detail: string, cause?: unknown) {
+  /** A bounded reason for metrics: expired, signature, algorithm, claims, malformed, unknown_key, … */
+  readonly reason: string;
+
+  constructor(detail: string, reason = 'invalid', cause?: unknown) {
     super(401, 'invalid_token', 'Invalid access token', {
       detail,
       cause,
       headers: { 'WWW-Authenticate': bearerChallenge({ error: 'invalid_token', error_description: detail }) },
     });
+    this.reason = reason;
   }
 }
 

@@ -6,6 +6,8 @@ import { TokenCache } from './auth/token-cache.js';
 import { ScopeOwnerAuthorizer } from './authz/scope-owner-authorizer.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { adminServer } from './metrics/admin-server.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
 import { openStore } from './store/open-store.js';
 
 /** How long in-flight requests may take to finish after SIGTERM. */
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     cache,
     now,
   });
+  const metrics = new ServiceMetrics(true);
   const authorizer = new ScopeOwnerAuthorizer();
   logger.warn({ pdp_mode: config.pdpMode }, 'authorization uses the built-in scope-and-owner check');
   const app = createApp({
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
     trustedProxies: config.trustedProxies,
     rateLimitPerMin: config.rateLimitPerMin,
     now,
+    metrics,
   });
+  const admin = adminServer(metrics.registry);
 
   const handle = app.callback();
   const server = createServer(
@@ -85,8 +90,15 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
+  await new Promise<void>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(config.adminPort, config.host, resolve);
+  });
   const address = server.address();
-  logger.info({ address, database: config.databaseUrl.split(':')[0] }, 'verdict service listening');
+  logger.info(
+    { address, admin: admin.address(), database: config.databaseUrl.split(':')[0] },
+    'verdict service listening',
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -103,6 +115,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     }, 100);
     reap.unref();
+    admin.close();
     server.close(() => {
       clearInterval(reap);
       void store.close().then(() => {

@@ -52,6 +52,7 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
   const db = join(dir, 'verdict.db');
   const server = startServer({
     PORT: '0',
+    ADMIN_PORT: '0',
     JWKS_URL: issuer.jwksUrl.href,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,

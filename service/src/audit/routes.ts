@@ -1,8 +1,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { Readable } from 'node:stream';
-import { authorize, type AuthorizedState, type DenialRecorder } from '../authz/authorize.js';
-import type { Authorizer } from '../authz/decision.js';
+import { authorize, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { validator } from '../http/validator.js';
 import type { AuditQuery, TransactionStore } from '../transactions/store.js';
 import type { AuditRecord } from './record.js';
@@ -41,11 +40,8 @@ const validateQuery = validator<AuditQueryParams>('query', auditQuerySchema);
 const EXPORT_PAGE = 500;
 
 /** What the audit routes need. */
-export interface AuditRoutesDeps {
+export interface AuditRoutesDeps extends AuthorizeDeps {
   readonly store: TransactionStore;
-  readonly authorizer: Authorizer;
-  readonly now: () => number;
-  readonly recordDenial: DenialRecorder;
   readonly guard: readonly Middleware<AuthorizedState>[];
 }
 
@@ -61,13 +57,7 @@ async function* exportAll(store: TransactionStore, query: AuditQuery): AsyncGene
 }
 
 /** GET /audit: the audit trail, newest first, decided by the policy like every route (`audit:read`). */
-export function auditRoutes({
-  store,
-  authorizer,
-  now,
-  recordDenial,
-  guard,
-}: AuditRoutesDeps): Router<AuthorizedState> {
+export function auditRoutes({ store, guard, ...authorizeDeps }: AuditRoutesDeps): Router<AuthorizedState> {
   const auditTrail: Middleware<AuthorizedState> = async function auditTrail(ctx, next) {
     ctx.state.resource = { type: 'audit' };
     await next();
@@ -101,7 +91,7 @@ export function auditRoutes({
     '/audit',
     ...guard,
     auditTrail,
-    authorize(authorizer, 'audit:read', now, recordDenial),
+    authorize(authorizeDeps, 'audit:read'),
     readAudit,
   );
 }

@@ -27,27 +27,32 @@ export interface VerifiedToken {
 /** RFC 9068 access tokens carry this `typ`; jose compares it with or without `application/`. */
 const ACCESS_TOKEN_TYP = 'at+jwt';
 
-/** Safe, stable descriptions for jose's error codes (no token content reaches the client). */
-function describe(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+/** A safe, stable description and a bounded reason for jose's errors (no token content). */
+function describe(error: unknown): [description: string, reason: string] {
+  if (error instanceof joseErrors.JWTExpired) return ['the token has expired', 'expired'];
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'typ') return 'the token typ header must be at+jwt (RFC 9068)';
-    if (error.reason === 'missing') return `the ${error.claim} claim is missing`;
-    if (error.claim === 'nbf') return 'the token is not valid yet (nbf)';
-    if (error.claim === 'iat') return 'the token was issued in the future (iat)';
-    return `the ${error.claim} claim is not accepted`;
+    if (error.claim === 'typ') return ['the token typ header must be at+jwt (RFC 9068)', 'typ'];
+    if (error.reason === 'missing') return [`the ${error.claim} claim is missing`, 'claims'];
+    if (error.claim === 'nbf') return ['the token is not valid yet (nbf)', 'not_yet_valid'];
+    if (error.claim === 'iat') return ['the token was issued in the future (iat)', 'not_yet_valid'];
+    return [`the ${error.claim} claim is not accepted`, 'claims'];
   }
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token signing algorithm is not allowed';
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
-  if (error instanceof joseErrors.JWKSNoMatchingKey)
-    return 'no signing key of the authorization server matches the token';
-  if (error instanceof joseErrors.JWKSMultipleMatchingKeys)
-    return 'no signing key of the authorization server verifies the token';
-  if (error instanceof joseErrors.JOSENotSupported)
-    return 'the token uses an unsupported algorithm or critical header';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return ['the token signing algorithm is not allowed', 'algorithm'];
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return ['the token signature is invalid', 'signature'];
+  if (error instanceof joseErrors.JWKSNoMatchingKey) {
+    return ['no signing key of the authorization server matches the token', 'unknown_key'];
+  }
+  if (error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+    return ['no signing key of the authorization server verifies the token', 'signature'];
+  }
+  if (error instanceof joseErrors.JOSENotSupported) {
+    return ['the token uses an unsupported algorithm or critical header', 'unsupported'];
+  }
   if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid)
-    return 'the token is malformed';
-  return 'the token is invalid';
+    return ['the token is malformed', 'malformed'];
+  return ['the token is invalid', 'invalid'];
 }
 
 /**
@@ -85,17 +90,18 @@ export class JwtVerifier {
       }));
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      throw new InvalidTokenError(describe(error), error);
+      const [description, reason] = describe(error);
+      throw new InvalidTokenError(description, reason, error);
     }
     const problem = claimTypeProblem(payload);
     if (problem !== undefined)
-      throw new InvalidTokenError(`the token claims are malformed: ${problem.replaceAll('"', '')}`);
+      throw new InvalidTokenError(`the token claims are malformed: ${problem.replaceAll('"', '')}`, 'claims');
     const claims = payload as unknown as AccessTokenClaims;
     const nowS = now() / 1000;
     if (claims.iat > nowS + clockToleranceS)
-      throw new InvalidTokenError('the token was issued in the future (iat)');
+      throw new InvalidTokenError('the token was issued in the future (iat)', 'not_yet_valid');
     if (claims.exp - claims.iat > maxLifetimeS) {
-      throw new InvalidTokenError(`the token lifetime exceeds ${maxLifetimeS} seconds`);
+      throw new InvalidTokenError(`the token lifetime exceeds ${maxLifetimeS} seconds`, 'lifetime');
     }
     return claims;
   }

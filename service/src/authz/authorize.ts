@@ -32,16 +32,23 @@ function reasonCodes(decision: Decision | undefined, error: ApiError): string[] 
   return codes.length > 0 ? codes : [error.code];
 }
 
+/** What `authorize` needs: the policy, the clock, the audit of refusals and the decision metric. */
+export interface AuthorizeDeps {
+  readonly authorizer: Authorizer;
+  readonly now: () => number;
+  readonly recordDenial: DenialRecorder;
+  /** Counts each decision: outcome allow, deny or error, and the first reason code. */
+  readonly onDecision?: (action: Action, outcome: 'allow' | 'deny' | 'error', reason: string) => void;
+}
+
 /**
  * Asks the policy about `action` on `ctx.state.resource` and enforces the answer (ARCHITECTURE.md
  * order); the handler runs only on an allow, with the fields to redact in `ctx.state.redact`.
  * Every refusal — deny, step-up challenge, no decision, PDP failure — is audited before it is thrown.
  */
 export function authorize(
-  authorizer: Authorizer,
+  { authorizer, now, recordDenial, onDecision }: AuthorizeDeps,
   action: Action,
-  now: () => number,
-  recordDenial: DenialRecorder,
 ): Middleware<AuthorizedState> {
   return async function authorize(ctx, next) {
     const { claims, resource } = ctx.state;
@@ -56,14 +63,17 @@ export function authorize(
       ctx.state.provenance = { decisionId: result.decisionId, revision: result.revision };
       decision = result.decision;
       ctx.state.redact = enforce(decision);
+      onDecision?.(action, 'allow', 'none');
     } catch (error) {
       if (error instanceof ApiError) {
+        const reasons = reasonCodes(decision, error);
+        onDecision?.(action, error.status >= 500 ? 'error' : 'deny', reasons[0] ?? error.code);
         await recordDenial(
           auditEntry(ctx.state, now(), {
             action,
             outcome: error.status >= 500 ? 'error' : 'denied',
             status: error.status,
-            reasons: reasonCodes(decision, error),
+            reasons,
           }),
         );
       }

@@ -8,6 +8,8 @@ export interface RateLimitOptions {
   readonly name: string;
   readonly pointsPerMinute: number;
   readonly key: (state: RequestState) => string | undefined;
+  /** Called for each request refused with 429 (metrics). */
+  readonly onLimited?: (limiter: string) => void;
 }
 
 function headers(limit: number, res: RateLimiterRes): Record<string, string> {
@@ -22,7 +24,12 @@ function headers(limit: number, res: RateLimiterRes): Record<string, string> {
  * Limits requests per key per minute (rate-limiter-flexible), sets the RateLimit-* headers the
  * seed gives, and answers `429 rate_limited` with Retry-After when the window is used up.
  */
-export function rateLimit({ name, pointsPerMinute, key }: RateLimitOptions): Middleware<RequestState> {
+export function rateLimit({
+  name,
+  pointsPerMinute,
+  key,
+  onLimited,
+}: RateLimitOptions): Middleware<RequestState> {
   const limiter = new RateLimiterMemory({ keyPrefix: name, points: pointsPerMinute, duration: 60 });
   return async function rateLimit(ctx, next) {
     const subject = key(ctx.state);
@@ -35,6 +42,7 @@ export function rateLimit({ name, pointsPerMinute, key }: RateLimitOptions): Mid
       ctx.set(headers(pointsPerMinute, res));
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      onLimited?.(name);
       throw new RateLimitedError(
         Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
         headers(pointsPerMinute, rejection),

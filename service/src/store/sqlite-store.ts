@@ -180,6 +180,9 @@ export class SqliteStore implements TransactionStore {
     this.#db = db;
   }
 
+  /** Called when an audit record cannot be written (the change it belongs to is rolled back). */
+  onAuditFailure: (() => void) | undefined;
+
   /** Opens (creating if needed) and migrates the database at `path` (`:memory:` for a throwaway one). */
   static open(path: string, seal: AuditSealer, now: () => number = Date.now): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -218,6 +221,16 @@ export class SqliteStore implements TransactionStore {
     const prev = this.#db.prepare('SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
       { seq: number; mac: string } | undefined;
     const record = this.seal(entry, prev);
+    try {
+      this.#insertAudit(record);
+    } catch (error) {
+      this.onAuditFailure?.();
+      throw error;
+    }
+    return record;
+  }
+
+  #insertAudit(record: AuditRecord): void {
     this.#db
       .prepare(
         `INSERT INTO audit_log (seq, id, time, request_id, decision_id, bundle_revision, action, resource_type,
@@ -232,7 +245,6 @@ export class SqliteStore implements TransactionStore {
         reasons: JSON.stringify(record.reasons),
         changed_fields: JSON.stringify(record.changed_fields),
       });
-    return record;
   }
 
   appendAudit(audit: AuditEntry): Promise<AuditRecord> {

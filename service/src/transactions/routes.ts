@@ -1,9 +1,8 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Authorizer } from '../authz/decision.js';
 import { auditEntry } from '../audit/audit-entry.js';
-import { authorize, requestFacts, type AuthorizedState, type DenialRecorder } from '../authz/authorize.js';
+import { authorize, requestFacts, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { environmentOf } from '../authz/policy-input.js';
 import { redact } from '../authz/enforce.js';
 import { canonicalJson } from '../canonical-json.js';
@@ -28,12 +27,8 @@ import {
 import type { ListQuery, TransactionStore } from './store.js';
 
 /** What the transaction routes need. */
-export interface TransactionRoutesDeps {
+export interface TransactionRoutesDeps extends AuthorizeDeps {
   readonly store: TransactionStore;
-  readonly authorizer: Authorizer;
-  readonly now: () => number;
-  /** Writes the audit record of a refused request. */
-  readonly recordDenial: DenialRecorder;
   /** Middleware that runs first on every route: authentication and the per-client rate limit. */
   readonly guard: readonly Middleware<AuthorizedState>[];
 }
@@ -89,11 +84,10 @@ function present(transaction: Transaction, paths: readonly string[] | undefined)
 /** Builds the router of /transactions, each route a table row of named middleware. */
 export function transactionRoutes({
   store,
-  authorizer,
-  now,
   guard,
-  recordDenial,
+  ...authorizeDeps
 }: TransactionRoutesDeps): Router<TransactionState> {
+  const { authorizer, now } = authorizeDeps;
   const iso = (): string => new Date(now()).toISOString();
 
   const loadTransaction: Middleware<TransactionState> = async function loadTransaction(ctx, next) {
@@ -280,7 +274,7 @@ export function transactionRoutes({
     };
   }
 
-  const can = (action: Parameters<typeof authorize>[1]) => authorize(authorizer, action, now, recordDenial);
+  const can = (action: Parameters<typeof authorize>[1]) => authorize(authorizeDeps, action);
   const useCollection: Middleware<TransactionState> = async function useCollection(ctx, next) {
     ctx.state.resource = TRANSACTION_COLLECTION;
     await next();

@@ -82,6 +82,8 @@ export interface TransactionStore {
     audit: AuditEntry,
   ): Promise<Transaction | undefined>;
   delete(id: string, version: number, audit: AuditEntry): Promise<boolean>;
+  /** Called whenever an audit record cannot be written (metrics); the app sets it. */
+  onAuditFailure: (() => void) | undefined;
   /** Appends an audit record on its own (denials, challenges, errors). */
   appendAudit(audit: AuditEntry): Promise<AuditRecord>;
   /** Audit records, newest first. */

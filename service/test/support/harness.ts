@@ -13,6 +13,7 @@ import { TokenCache } from '../../src/auth/token-cache.js';
 import type { Authorizer } from '../../src/authz/decision.js';
 import { ScopeOwnerAuthorizer } from '../../src/authz/scope-owner-authorizer.js';
 import { createLogger } from '../../src/logger.js';
+import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ALGORITHMS, AUDIENCE, baseClaims, ISSUER, sign, TestIssuer } from './issuer.js';
 
@@ -55,6 +56,7 @@ export class Harness {
   #base = '';
   #dir = '';
   store!: SqliteStore;
+  readonly metrics = new ServiceMetrics();
   /** The audit chain's key, generated per harness. */
   readonly auditKey = randomBytes(32);
   get databasePath(): string {
@@ -118,6 +120,7 @@ export class Harness {
       trustedProxies: options.trustedProxies ?? [],
       rateLimitPerMin: options.rateLimitPerMin ?? 10_000,
       now,
+      metrics: this.metrics,
     };
     const handle = createApp(deps).callback();
     this.#server = createServer((req, res) => {
@@ -200,4 +203,21 @@ export function setupAuditEntry(resourceId: string): AuditEntry {
     changed_fields: [],
     client_ip: null,
   };
+}
+
+/** The value of one sample of a Prometheus text exposition, or undefined. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match?.[1] !== name) continue;
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+    );
+    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
+  }
+  return undefined;
 }

@@ -1,0 +1,82 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Request and PDP latency buckets (seconds): sub-millisecond decisions up to slow requests. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/**
+ * The service's Prometheus metrics. Label values are bounded: route templates (never raw paths),
+ * problem codes, policy reason codes and actions — never ids, subjects or tokens.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+
+  readonly requestDuration = new Histogram({
+    name: 'verdict_http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly authenticationFailures = new Counter({
+    name: 'verdict_authentication_failures_total',
+    help: 'Requests refused by authentication, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly decisions = new Counter({
+    name: 'verdict_decisions_total',
+    help: 'Authorization decisions by action, outcome (allow, deny, error) and first reason code.',
+    labelNames: ['action', 'outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokenCache = new Counter({
+    name: 'verdict_token_cache_requests_total',
+    help: 'Verified-token cache lookups by result (hit, miss).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pdpDuration = new Histogram({
+    name: 'verdict_pdp_request_duration_seconds',
+    help: 'Calls to the policy decision point by entrypoint and outcome.',
+    labelNames: ['path', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly pdpErrors = new Counter({
+    name: 'verdict_pdp_errors_total',
+    help: 'Policy decision point calls that failed (error, no_decision, circuit_open).',
+    labelNames: ['path', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: 'verdict_rate_limited_total',
+    help: 'Requests refused with 429, by limiter (ip, client).',
+    labelNames: ['limiter'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditWriteFailures = new Counter({
+    name: 'verdict_audit_write_failures_total',
+    help: 'Audit records that could not be written.',
+    registers: [this.registry],
+  });
+
+  /** With `processMetrics`, also Node's default process and runtime metrics. */
+  constructor(processMetrics = false) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    for (const result of ['hit', 'miss']) this.tokenCache.inc({ result }, 0);
+    this.auditWriteFailures.inc(0);
+  }
+
+  /** Records one PDP call (SidecarAuthorizer's onCall). */
+  observePdp(path: string, outcome: string, seconds: number): void {
+    this.pdpDuration.observe({ path, outcome }, seconds);
+    if (outcome !== 'ok') this.pdpErrors.inc({ path, outcome });
+  }
+}
