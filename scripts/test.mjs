@@ -15,6 +15,8 @@ const steps = [
   ['types', ['npm', 'run', 'typecheck']],
   ...('policy:build' in scripts ? [['policy build', ['npm', 'run', 'policy:build']]] : []),
   ...('policy:test' in scripts ? [['rego tests', ['npm', 'run', 'policy:test']]] : []),
+  ['prometheus config', ['promtool', 'check', 'config', 'compose/prometheus/prometheus.yml']],
+  ['alert rule tests', ['promtool', 'test', 'rules', 'compose/prometheus/alerts.test.yml']],
   ['sidecar tests', ['npm', 'test', '-w', 'sidecar']],
   ['policy decision tables', ['npm', 'test', '-w', 'policy-tests']],
   ['service tests', ['npm', 'test', '-w', 'service']],
