@@ -4,13 +4,16 @@
 // pinned Go tools (`opa`, and `regal` for tests) built from the Go module proxy into .tools/bin.
 // Idempotent: every step checks first and says what it does.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsBin = join(root, '.tools', 'bin');
 const forTests = process.argv.includes('--test');
+
+/** Debian packages the tests need (real Prometheus for the scrape test and promtool for rules). */
+export const TEST_PACKAGES = [{ command: 'promtool', package: 'prometheus' }];
 
 /** Go tools pinned by module and version; `test` tools are built only for `npm test`. */
 export const GO_TOOLS = [
@@ -81,6 +84,44 @@ function buildGoTool({ name, module, version, versionArgs }) {
     throw new Error(`${name} was built but "${name} ${versionArgs.join(' ')}" does not report ${version}`);
 }
 
+/** Builds the policy bundles when one is missing or older than any file under policies/. */
+function buildPolicyBundle() {
+  const built = ['bundle.tar.gz', 'rego-bundle.tar.gz'].map((name) =>
+    mtime(join(root, 'policies', 'build', name)),
+  );
+  const sources = readdirSync(join(root, 'policies'), { recursive: true })
+    .filter((path) => path !== 'build' && !path.startsWith('build/'))
+    .map((path) => mtime(join(root, 'policies', path)));
+  if (Math.min(...built) > 0 && Math.max(...sources) <= Math.min(...built)) {
+    say('policy bundles are up to date');
+    return;
+  }
+  say('building the policy bundles (npm run policy:build)');
+  run('node', [join('scripts', 'policy-build.mjs')]);
+}
+
+function onPath(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+}
+
+/** Installs missing Debian packages with apt-get (as root; nothing else may download binaries here). */
+function installDebianPackages(wanted) {
+  const missing = wanted.filter(({ command }) => !onPath(command));
+  if (missing.length === 0) {
+    say(`Debian packages present: ${wanted.map((item) => item.package).join(', ')}`);
+    return;
+  }
+  const names = missing.map((item) => item.package);
+  if (!onPath('apt-get'))
+    throw new Error(`the tests need ${names.join(', ')} and this machine has no apt-get; install them`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`the tests need ${names.join(', ')}: run "sudo apt-get install ${names.join(' ')}"`);
+  say(`installing Debian packages: ${names.join(', ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env });
+}
+
 function main() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19))
@@ -89,6 +130,8 @@ function main() {
   for (const tool of GO_TOOLS) {
     if (!tool.testOnly || forTests) buildGoTool(tool);
   }
+  if (forTests) installDebianPackages(TEST_PACKAGES);
+  buildPolicyBundle();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   say(`${pkg.name} is ready`);
 }

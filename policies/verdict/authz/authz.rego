@@ -1,0 +1,130 @@
+# METADATA
+# title: Verdict authorization
+# description: |
+#   The decision on a request to the transactions API (ARCHITECTURE.md, Contracts, and
+#   policies/README.md). Default deny: a request is allowed when some profile of the caller
+#   grants it and nothing stands in the way; every deny says why.
+package verdict.authz
+
+import data.verdict.authz.agents
+import data.verdict.authz.duties
+import data.verdict.authz.reasons
+import data.verdict.authz.request
+import data.verdict.authz.roles
+import data.verdict.authz.scopes
+import data.verdict.authz.stepup
+
+# METADATA
+# title: Decision
+# description: allow, visible, reasons, redact and, when step-up would allow, step_up.
+# entrypoint: true
+decision := object.union(
+	{"allow": allow, "visible": visible, "reasons": _reasons, "redact": _redact},
+	_step_up,
+)
+
+# METADATA
+# title: Batch
+# description: One decision per resource of input.resources, in order, for one subject and action.
+# entrypoint: true
+batch := {"decisions": [d |
+	some resource in input.resources
+
+	# regal ignore:with-outside-test-context
+	d := decision with input.resource as resource
+]}
+
+# METADATA
+# title: List filter
+# description: |
+#   Store conditions for transactions:list: the store ORs the clauses and ANDs the fields of one;
+#   a row matches a clause exactly when reading it would be allowed. No clause, no rows.
+# entrypoint: true
+list_filter := {"any_of": _clauses}
+
+default allow := false
+
+# Rule 10: allowed when some profile grants the action and there is no reason to deny.
+allow if {
+	count(roles.granting) > 0
+	count(_codes) == 0
+}
+
+default visible := false
+
+# Without an existing transaction (the collection, a proposal, the audit log) there is nothing
+# to hide.
+visible if not request.existing_transaction
+
+# Rule 10: an existing transaction is visible exactly when the caller may read it — scopes aside,
+# agent limits included. A caller who may not read it gets 404, so ids cannot be probed.
+visible if {
+	request.existing_transaction
+	count(roles.readers) > 0
+	count(agents.exceeded) == 0
+}
+
+# Rule 1
+_denials contains "unknown_action" if not scopes.known_action
+
+_denials contains "insufficient_scope" if scopes.missing
+
+_denials contains "unsupported_resource" if {
+	request.one_transaction
+	not input.resource.type == "transaction"
+}
+
+# Rules 2–7: only when no profile grants the action, the reasons each one gives.
+_denials contains code if {
+	scopes.known_action
+	count(roles.granting) == 0
+	some code in roles.refusals
+}
+
+# Rules 4, 6, 10: separation of duties, on top of every role.
+_denials contains code if some code in duties.violations
+
+# Rule 8: agent limits, on top of every role.
+_denials contains code if some code in agents.exceeded
+
+_denials contains "agent_create_limit" if agents.create_limit_exceeded
+
+# Rule 9: step-up is asked for only when it is all that stands in the way.
+_step_up_missing if {
+	count(_denials) == 0
+	stepup.required
+	not stepup.satisfied
+}
+
+_codes contains code if some code in _denials
+
+_codes contains "step_up_required" if _step_up_missing
+
+# A code without a message keeps the code as its message: a reason is never dropped.
+_reasons := [reason |
+	some code in sort(_codes)
+	message := object.get(reasons.messages, code, code)
+	reason := object.union({"code": code, "message": message}, object.get(_details, code, {}))
+]
+
+# insufficient_scope names the scope (RFC 6750 challenge).
+_details["insufficient_scope"] := {"scope": scopes.missing}
+
+default _redact := []
+
+_redact := sort(roles.redact) if {
+	allow
+	request.one_transaction
+}
+
+default _step_up := {}
+
+_step_up := {"step_up": stepup.challenge} if _step_up_missing
+
+default _clauses := []
+
+_clauses := [object.union(clause, agents.filter) | some clause in roles.list_clauses] if {
+	input.action == "transactions:list"
+	not scopes.missing
+	not agents.unfilterable
+}

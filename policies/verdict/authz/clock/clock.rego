@@ -1,0 +1,30 @@
+# METADATA
+# title: Time
+# description: |
+#   The request's time comes from `input.environment.now` (RFC 3339): WASM has no clock and
+#   tests freeze it. Only the time built-ins the engine provides are used (capabilities.json).
+package verdict.authz.clock
+
+# The request's time in nanoseconds since the epoch; undefined when `now` is missing or malformed,
+# so every rule that needs it fails closed.
+now_ns := parse(input.environment.now)
+
+# Nanoseconds since the epoch of an RFC 3339 timestamp with an optional fraction of a second and
+# a zone (2026-11-23T10:00:00Z), undefined unless it looks like one.
+parse(text) := time.parse_rfc3339_ns(text) if {
+	is_string(text)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`, text)
+}
+
+# An instant as an RFC 3339 timestamp in UTC, to the second (the fraction is dropped).
+format(ns) := concat("", [
+	format_int(year, 10), "-", _two_digits(month), "-", _two_digits(day),
+	"T", _two_digits(hour), ":", _two_digits(minute), ":", _two_digits(second), "Z",
+]) if {
+	[year, month, day] := time.date(ns)
+	[hour, minute, second] := time.clock(ns)
+}
+
+_two_digits(n) := concat("", ["0", format_int(n, 10)]) if n < 10
+
+_two_digits(n) := format_int(n, 10) if n >= 10

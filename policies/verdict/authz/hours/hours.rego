@@ -1,0 +1,25 @@
+# METADATA
+# title: Business hours
+# description: |
+#   Rule 4: whether the transaction's department is open at the request's time, on the wall clock
+#   of the department's IANA time zone (policies/data/departments.yaml), daylight saving included.
+package verdict.authz.hours
+
+import data.verdict.authz.clock
+
+# Open from `open` (inclusive) to `close` (exclusive) on the listed days; an unknown department
+# is never open.
+open if {
+	department := data.verdict.config.departments[input.resource.department]
+	local := [clock.now_ns, department.time_zone]
+	time.weekday(local) in department.business_hours.days
+	[hour, minute, second] := time.clock(local)
+	now := (((hour * 60) + minute) * 60) + second
+	_second_of_day(department.business_hours.open) <= now
+	now < _second_of_day(department.business_hours.close)
+}
+
+# "09:30" → 34200
+_second_of_day(hh_mm) := ((to_number(hour) * 60) + to_number(minute)) * 60 if {
+	[hour, minute] := split(hh_mm, ":")
+}

@@ -1,0 +1,52 @@
+# METADATA
+# title: Step-up authentication
+# description: |
+#   Rule 9: high-privilege actions need a recent strong authentication — `acr` in the configured
+#   set and `auth_time` within `max_age` seconds of `now` (policies/data/step-up.yaml, RFC 9470).
+package verdict.authz.stepup
+
+import data.verdict.authz.caller
+import data.verdict.authz.clock
+import data.verdict.authz.request
+
+_config := data.verdict.config.step_up
+
+# Creating above the create threshold of its currency (or in a currency without one),
+required if {
+	request.proposal
+	not _at_most(input.resource, _config.thresholds.create)
+}
+
+# deleting,
+required if input.action == "transactions:delete"
+
+# approving above the approve threshold,
+required if {
+	input.action == "transactions:approve"
+	not _at_most(input.resource, _config.thresholds.approve)
+}
+
+# and any write by an AI agent (explicit user approval, rule 8).
+required if {
+	caller.agent
+	input.action in request.writes
+}
+
+# The transaction's amount is at most the threshold of its currency.
+_at_most(transaction, thresholds) if {
+	is_number(transaction.amount_minor)
+	transaction.amount_minor <= thresholds[transaction.currency]
+}
+
+# The user authenticated with a configured acr no more than max_age seconds ago.
+satisfied if {
+	caller.claims.acr in _config.acr_values
+	is_number(caller.claims.auth_time)
+	clock.now_ns - (caller.claims.auth_time * 1000000000) <= _config.max_age * 1000000000
+}
+
+# What the client must obtain (RFC 9470 WWW-Authenticate parameters).
+challenge := {
+	"acr_values": concat(" ", _config.acr_values),
+	"max_age": _config.max_age,
+}

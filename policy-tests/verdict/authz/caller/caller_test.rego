@@ -1,0 +1,28 @@
+package verdict.authz.caller_test
+
+import data.verdict.authz.caller
+
+test_allow_no_roles_is_a_customer if {
+	caller.customer with input.subject.claims as {"sub": "alice", "client_id": "web-app"}
+	caller.customer with input.subject.claims as {"sub": "alice", "client_id": "web-app", "roles": []}
+}
+
+test_deny_service_client_is_not_a_customer if {
+	claims := {"sub": "reporting", "client_id": "reporting", "roles": []}
+	caller.service_client with input.subject.claims as claims
+	not caller.customer with input.subject.claims as claims
+}
+
+test_deny_staff_with_client_id_as_sub_is_not_a_service_client if {
+	not caller.service_client with input.subject.claims as {"sub": "x", "client_id": "x", "roles": ["admin"]}
+}
+
+test_allow_roles_ignore_non_strings if {
+	caller.roles == {"admin"} with input.subject.claims as {"roles": ["admin", 7]}
+}
+
+test_deny_agent_without_client_type_is_public if {
+	caller.public_agent with input.subject.claims as {"agent": {"id": "bot"}}
+	not caller.public_agent with input.subject.claims as {"agent": {"id": "bot", "client_type": "confidential"}}
+	not caller.agent with input.subject.claims as {"agent": "bot"}
+}

@@ -1,0 +1,19 @@
+package verdict.authz.clock_test
+
+import data.verdict.authz.clock
+
+test_allow_now_in_nanoseconds if {
+	clock.now_ns == 1795428000000000000 with input.environment.now as "2026-11-23T10:00:00Z"
+	clock.now_ns == 1795428000000000000 with input.environment.now as "2026-11-23T11:00:00+01:00"
+}
+
+test_deny_malformed_now_is_undefined if {
+	not clock.now_ns with input.environment.now as "2026-11-23 10:00"
+	not clock.now_ns with input.environment.now as 1795428000
+	not clock.now_ns with input.environment as {}
+}
+
+test_allow_format_pads_to_rfc3339 if {
+	clock.format(clock.parse("2026-03-05T04:03:02.75+01:00")) == "2026-03-05T03:03:02Z"
+	clock.format(clock.parse("2026-11-23T10:20:30Z")) == "2026-11-23T10:20:30Z"
+}

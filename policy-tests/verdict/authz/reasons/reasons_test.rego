@@ -1,0 +1,10 @@
+package verdict.authz.reasons_test
+
+import data.verdict.authz.reasons
+
+test_allow_every_message_is_a_sentence if {
+	every code, message in reasons.messages {
+		regex.match(`^[a-z_]+$`, code)
+		count(message) > 10
+	}
+}

@@ -1,0 +1,25 @@
+package verdict.authz.scopes_test
+
+import data.verdict.authz.scopes
+
+test_allow_every_action_has_its_scope if {
+	every action, scope in scopes.required {
+		not scopes.missing with input as {"action": action, "subject": {"claims": {"scope": concat(" ", ["openid", scope])}}}
+	}
+}
+
+test_deny_reject_needs_the_approve_scope if {
+	scopes.missing == "transactions:approve" with input as {
+		"action": "transactions:reject",
+		"subject": {"claims": {"scope": "transactions:read transactions:write"}},
+	}
+}
+
+test_deny_empty_and_absent_scopes_grant_nothing if {
+	count(scopes.granted) == 0 with input as {"subject": {"claims": {"scope": "  "}}}
+	count(scopes.granted) == 0 with input as {"subject": {"claims": {}}}
+}
+
+test_deny_unknown_action_is_not_known if {
+	not scopes.known_action with input as {"action": "transactions:export"}
+}

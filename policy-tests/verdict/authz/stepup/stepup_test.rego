@@ -1,0 +1,42 @@
+package verdict.authz.stepup_test
+
+import data.verdict.authz.stepup
+
+_input(claims, action, amount) := {
+	"subject": {"claims": object.union({"sub": "alice", "client_id": "web-app"}, claims)},
+	"action": action,
+	"resource": {"type": "transaction", "amount_minor": amount, "currency": "EUR"},
+	"environment": {"now": "2026-11-23T10:00:00Z"},
+}
+
+test_deny_create_above_threshold_needs_step_up if {
+	stepup.required with input as _input({}, "transactions:create", 1000001)
+	not stepup.required with input as _input({}, "transactions:create", 1000000)
+}
+
+test_deny_approve_above_threshold_needs_step_up if {
+	stepup.required with input as _input({}, "transactions:approve", 1000001)
+	not stepup.required with input as _input({}, "transactions:approve", 1000000)
+	not stepup.required with input as _input({}, "transactions:reject", 1000001)
+}
+
+test_deny_delete_and_agent_writes_need_step_up if {
+	stepup.required with input as _input({}, "transactions:delete", 1)
+	agent := {"agent": {"id": "bot", "client_type": "confidential"}}
+	stepup.required with input as _input(agent, "transactions:update", 1)
+	not stepup.required with input as _input(agent, "transactions:read", 1)
+}
+
+test_allow_recent_strong_authentication if {
+	# auth_time 300 s before now is still within max_age.
+	phr := {"acr": "urn:verdict:acr:phr", "auth_time": 1795427700}
+	stepup.satisfied with input as _input(phr, "transactions:delete", 1)
+}
+
+test_deny_stale_or_weak_authentication if {
+	stale := {"acr": "urn:verdict:acr:mfa", "auth_time": 1795427699}
+	not stepup.satisfied with input as _input(stale, "transactions:delete", 1)
+	weak := {"acr": "urn:verdict:acr:pwd", "auth_time": 1795428000}
+	not stepup.satisfied with input as _input(weak, "transactions:delete", 1)
+	not stepup.satisfied with input as _input({"acr": "urn:verdict:acr:mfa"}, "transactions:delete", 1)
+}
