@@ -3,7 +3,10 @@ import { createApp } from './app.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
 import { RemoteKeySet } from './auth/key-set.js';
 import { TokenCache } from './auth/token-cache.js';
-import { ScopeOwnerAuthorizer } from './authz/scope-owner-authorizer.js';
+import { Engine } from '@verdict/sidecar/engine';
+import type { Authorizer } from './authz/decision.js';
+import { EmbeddedAuthorizer } from './authz/embedded-authorizer.js';
+import { SidecarAuthorizer } from './authz/sidecar-authorizer.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { adminServer } from './metrics/admin-server.js';
@@ -58,8 +61,25 @@ async function main(): Promise<void> {
     now,
   });
   const metrics = new ServiceMetrics(true);
-  const authorizer = new ScopeOwnerAuthorizer();
-  logger.warn({ pdp_mode: config.pdpMode }, 'authorization uses the built-in scope-and-owner check');
+  let authorizer: Authorizer;
+  if (config.pdpMode === 'embedded') {
+    const engine = await Engine.fromFile(config.bundlePath);
+    logger.info(
+      { pdp_mode: 'embedded', bundle: config.bundlePath, revision: engine.revision },
+      'policy bundle loaded',
+    );
+    authorizer = new EmbeddedAuthorizer(() => engine);
+  } else {
+    authorizer = new SidecarAuthorizer({
+      url: config.pdpUrl,
+      timeoutMs: config.pdpTimeoutMs,
+      now,
+      onCall: (path, outcome, seconds) => {
+        metrics.observePdp(path, outcome, seconds);
+      },
+    });
+    logger.info({ pdp_mode: 'sidecar', pdp_url: config.pdpUrl }, 'policy decisions by the sidecar');
+  }
   const app = createApp({
     logger,
     store,

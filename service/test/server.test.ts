@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUNDLE_PATH } from './support/harness.js';
 import { baseClaims, sign, TestIssuer, AUDIENCE, ISSUER } from './support/issuer.js';
 
 const SERVER = join(import.meta.dirname, '..', 'src', 'server.ts');
@@ -57,6 +58,8 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     DATABASE_URL: `sqlite:${db}`,
+    PDP_MODE: 'embedded',
+    BUNDLE_PATH: BUNDLE_PATH,
   });
   t.teardown(() => server.child.kill('SIGKILL'));
   const port = await server.listening;

@@ -1,41 +1,27 @@
+import {
+  POLICY_ACTIONS,
+  type BatchResult,
+  type DecisionResult,
+  type ListFilterResult,
+  type PolicyAction,
+} from '@verdict/sidecar/engine';
 import type { AccessTokenClaims } from '../auth/claims.js';
 
+export type {
+  BatchResult,
+  Decision,
+  DecisionResult,
+  ListFilterClause,
+  ListFilterResult,
+  Provenance,
+  Reason,
+  StepUp,
+} from '@verdict/sidecar/engine';
+
 /** Every action a route can ask the policy about. */
-export const ACTIONS = [
-  'transactions:list',
-  'transactions:read',
-  'transactions:create',
-  'transactions:update',
-  'transactions:delete',
-  'transactions:approve',
-  'transactions:reject',
-  'audit:read',
-] as const;
+export const ACTIONS = POLICY_ACTIONS;
 
-export type Action = (typeof ACTIONS)[number];
-
-/** A reason the policy gives for its decision. */
-export interface Reason {
-  readonly code: string;
-  readonly message: string;
-  /** With `insufficient_scope`: the scope the action needs. */
-  readonly scope?: string;
-}
-
-/** A step-up requirement (RFC 9470). */
-export interface StepUp {
-  readonly acr_values: string;
-  readonly max_age?: number;
-}
-
-/** The policy's decision, in the shape of ARCHITECTURE.md. */
-export interface Decision {
-  readonly allow: boolean;
-  readonly visible: boolean;
-  readonly reasons: readonly Reason[];
-  readonly redact: readonly string[];
-  readonly step_up?: StepUp;
-}
+export type Action = PolicyAction;
 
 /** The attributes of the resource a decision is about. */
 export interface ResourceAttributes {
@@ -78,34 +64,6 @@ export interface ListFilterInput {
   readonly subject: { readonly claims: AccessTokenClaims };
   readonly action: 'transactions:list';
   readonly environment: Environment;
-}
-
-/** One clause of a list filter: its fields are ANDed; clauses are ORed. */
-export interface ListFilterClause {
-  readonly owner?: string;
-  readonly department?: string;
-  readonly currency?: string;
-  readonly created_at_gte?: string;
-  readonly amount_minor_lte?: number;
-  readonly category_not_in?: readonly string[];
-}
-
-/** Where a decision came from, for the audit trail. */
-export interface Provenance {
-  readonly decisionId?: string;
-  readonly revision?: string;
-}
-
-export interface DecisionResult extends Provenance {
-  readonly decision: Decision;
-}
-
-export interface BatchResult extends Provenance {
-  readonly decisions: readonly Decision[];
-}
-
-export interface ListFilterResult extends Provenance {
-  readonly anyOf: readonly ListFilterClause[];
 }
 
 /**

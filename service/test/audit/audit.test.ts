@@ -37,6 +37,7 @@ test('every mutation writes its audit record: who, what, outcome, status, change
     client_id: 'web-app',
     scope: ALL,
     agent: { id: 'bot-7', client_type: 'confidential' },
+    ...h.steppedUp,
   });
   const created = await h.request('POST', '/transactions', {
     token,
@@ -51,6 +52,7 @@ test('every mutation writes its audit record: who, what, outcome, status, change
   const manager = await h.token({
     sub: 'boss',
     roles: ['manager'],
+    department: 'retail',
     scope: 'transactions:read transactions:approve',
   });
   await h.request('POST', `/transactions/${created.body.id}/reject`, { token: manager });
@@ -122,7 +124,7 @@ test('denials and step-up challenges are audited with their reason codes', async
 
 test('a write whose audit insert fails leaves no change behind', async (t) => {
   const h = await withHarness(t);
-  const token = await h.token({ sub: 'alice', scope: ALL });
+  const token = await h.token({ sub: 'alice', scope: ALL, ...h.steppedUp });
   const { body } = await h.request('POST', '/transactions', { token, body: BODY });
   const db = new Database(h.databasePath);
   db.exec(

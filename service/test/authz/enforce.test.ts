@@ -9,8 +9,9 @@ function fixed(decision: Decision | (() => never)): Authorizer {
   return {
     ready: () => true,
     decide: () => Promise.resolve().then(() => ({ decision: answer(), decisionId: 'd-1', revision: 'r-1' })),
-    decideBatch: (input) => Promise.resolve({ decisions: input.resources.map(() => answer()) }),
-    listFilter: () => Promise.resolve({ anyOf: [{}] }),
+    decideBatch: (input) =>
+      Promise.resolve({ decisions: input.resources.map(() => answer()), decisionId: 'd-2', revision: 'r-1' }),
+    listFilter: () => Promise.resolve({ anyOf: [{}], decisionId: 'd-3', revision: 'r-1' }),
   };
 }
 
@@ -177,7 +178,12 @@ test('PDP unavailable → 503 authorization_unavailable and nothing is written',
 test('list: rows the batch decision denies are left out; redactions apply per row', async (t) => {
   const authorizer: Authorizer = {
     ready: () => true,
-    decide: () => Promise.resolve({ decision: { allow: true, visible: true, reasons: [], redact: [] } }),
+    decide: () =>
+      Promise.resolve({
+        decision: { allow: true, visible: true, reasons: [], redact: [] },
+        decisionId: 'd-1',
+        revision: 'r-1',
+      }),
     decideBatch: (input) =>
       Promise.resolve({
         decisions: input.resources.map((resource) =>
@@ -185,8 +191,10 @@ test('list: rows the batch decision denies are left out; redactions apply per ro
             ? deny({ visible: false, reasons: [{ code: 'agent_limit', message: 'm' }] })
             : { allow: true, visible: true, reasons: [], redact: ['note'] },
         ),
+        decisionId: 'd-2',
+        revision: 'r-1',
       }),
-    listFilter: () => Promise.resolve({ anyOf: [{}] }),
+    listFilter: () => Promise.resolve({ anyOf: [{}], decisionId: 'd-3', revision: 'r-1' }),
   };
   const h = await harnessWith(authorizer, t);
   const token = await h.token();

@@ -89,7 +89,7 @@ test('missing scope → 403 insufficient_scope naming the scope', async (t) => {
 
 test('a customer may delete an own pending transaction, not an approved one', async (t) => {
   const pending = await createAs('deleter');
-  const token = await h.token({ sub: 'deleter', scope: ALL });
+  const token = await h.token({ sub: 'deleter', scope: ALL, ...h.steppedUp });
   t.is((await h.request('DELETE', `/transactions/${pending.id}`, { token })).status, 204);
   const other = await createAs('deleter');
   const manager = await h.token({

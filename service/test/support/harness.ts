@@ -11,13 +11,26 @@ import { JwtVerifier } from '../../src/auth/jwt-verifier.js';
 import { RemoteKeySet } from '../../src/auth/key-set.js';
 import { TokenCache } from '../../src/auth/token-cache.js';
 import type { Authorizer } from '../../src/authz/decision.js';
-import { ScopeOwnerAuthorizer } from '../../src/authz/scope-owner-authorizer.js';
+import { EmbeddedAuthorizer } from '../../src/authz/embedded-authorizer.js';
+import { Engine } from '@verdict/sidecar/engine';
 import { createLogger } from '../../src/logger.js';
 import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { ALGORITHMS, AUDIENCE, baseClaims, ISSUER, sign, TestIssuer } from './issuer.js';
 
-/** 2026-11-23T10:00:00Z, a Monday: every test's frozen "now". */
+/** The compiled policy bundle (`npm run policy:build`), the one the service enforces. */
+export const BUNDLE_PATH = join(import.meta.dirname, '..', '..', '..', 'policies', 'build', 'bundle.tar.gz');
+
+let engine: Promise<Engine> | undefined;
+
+/** The real policy, in-process: the compiled WASM bundle through the sidecar's engine (loaded once per file). */
+export async function policyAuthorizer(): Promise<EmbeddedAuthorizer> {
+  engine ??= Engine.fromFile(BUNDLE_PATH);
+  const loaded = await engine;
+  return new EmbeddedAuthorizer(() => loaded);
+}
+
+/** 2026-11-23T10:00:00Z, a Monday (11:00 in Berlin): every test's frozen "now". */
 export const FROZEN_NOW_MS = Date.parse('2026-11-23T10:00:00Z');
 
 export interface HarnessOptions {
@@ -113,7 +126,7 @@ export class Harness {
     const deps: AppDeps = {
       logger,
       store: this.store,
-      authorizer: options.authorizer ?? new ScopeOwnerAuthorizer(),
+      authorizer: options.authorizer ?? (await policyAuthorizer()),
       verifier,
       readiness: [{ name: 'database', check: () => this.store.ping().then(() => true) }],
       corsOrigins: options.corsOrigins ?? [],
@@ -128,6 +141,11 @@ export class Harness {
     });
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
     this.#base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** Claims of a fresh strong authentication: what step-up (RFC 9470) asks for. */
+  get steppedUp(): { acr: string; auth_time: number } {
+    return { acr: 'urn:verdict:acr:mfa', auth_time: this.nowS - 60 };
   }
 
   get nowS(): number {

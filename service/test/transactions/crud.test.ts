@@ -123,7 +123,7 @@ test('PATCH of fields other than note and category → 400 validation_failed nam
 });
 
 test('DELETE → 204, then 404', async (t) => {
-  const token = await h.token({ sub: 'jane' });
+  const token = await h.token({ sub: 'jane', ...h.steppedUp });
   const { body } = await create(token);
   const res = await h.request('DELETE', `/transactions/${body.id}`, { token });
   t.is(res.status, 204);
@@ -134,7 +134,7 @@ test('DELETE → 204, then 404', async (t) => {
 });
 
 test('DELETE with a stale If-Match → 412', async (t) => {
-  const token = await h.token({ sub: 'kate' });
+  const token = await h.token({ sub: 'kate', ...h.steppedUp });
   const { body } = await create(token);
   const res = await h.request('DELETE', `/transactions/${body.id}`, {
     token,
