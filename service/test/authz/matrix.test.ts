@@ -467,7 +467,7 @@ test('lists: each caller sees exactly the rows the policy lets them read, redact
   );
   t.is((await list(SUBJECTS.auditor!)).length, 2);
   t.is((await list(SUBJECTS.bob!)).length, 0);
-  const unknown = await h.request('GET', '/transactions', { token: await h.token(SUBJECTS.unknownClient!) });
+  const unknown = await h.request('GET', '/transactions', { token: await h.token(SUBJECTS.unknownClient) });
   t.is(unknown.status, 403, 'a client the data does not list may not even list');
   t.deepEqual(unknown.body.reasons, ['action_not_permitted']);
 });
