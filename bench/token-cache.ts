@@ -3,6 +3,7 @@
 // load comes from a separate process (bench/support/load.ts).
 // Run: npm run bench -- token-cache   (results: bench/results/token-cache.md)
 import Koa from 'koa';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,8 @@ import { createApp } from '../service/src/app.js';
 import { JwtVerifier } from '../service/src/auth/jwt-verifier.js';
 import { RemoteKeySet } from '../service/src/auth/key-set.js';
 import { TokenCache } from '../service/src/auth/token-cache.js';
-import { ScopeOwnerAuthorizer } from '../service/src/authz/scope-owner-authorizer.js';
+import { sealWith } from '../service/src/audit/record.js';
+import { policyAuthorizer } from '../service/test/support/harness.js';
 import { createLogger } from '../service/src/logger.js';
 import { SqliteStore } from '../service/src/store/sqlite-store.js';
 import { runLoad } from './support/run-load.js';
@@ -45,7 +47,7 @@ async function serviceWith(issuer: TestIssuer, cacheEntries: number) {
       },
     }),
   );
-  const store = SqliteStore.open(join(dir, 'bench.db'));
+  const store = SqliteStore.open(join(dir, 'bench.db'), sealWith(randomBytes(32)));
   const keySet = new RemoteKeySet({
     url: issuer.jwksUrl,
     cooldownMs: 30_000,
@@ -67,7 +69,7 @@ async function serviceWith(issuer: TestIssuer, cacheEntries: number) {
   const app = createApp({
     logger,
     store,
-    authorizer: new ScopeOwnerAuthorizer(),
+    authorizer: await policyAuthorizer(),
     verifier,
     readiness: [],
     corsOrigins: [],
