@@ -227,6 +227,14 @@ export function loadData() {
     }
     files.push({ path, content });
   }
+  // Every data schema (but the shared definitions) needs its data file: a missing file is an error.
+  for (const schema of filesUnder(schemaDir)) {
+    const name = basename(schema).replace(/\.schema\.json$/, '');
+    if (name === 'common') continue;
+    if (!files.some(({ path }) => basename(path).replace(/\.ya?ml$/, '') === name)) {
+      problems.push(`policies/data/${name}.yaml: missing (policies/schema/${basename(schema)} expects it)`);
+    }
+  }
   if (problems.length === 0) problems.push(...semanticProblems(files));
   const merged = {};
   const origin = {};
