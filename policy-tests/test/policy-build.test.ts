@@ -43,6 +43,13 @@ function edit(file: string, from: string | RegExp, to: string): void {
 
 const broken: [string, (policies: string) => void, RegExp][] = [
   [
+    'a missing data file',
+    (p) => {
+      rmSync(join(p, 'data', 'agents.yaml'));
+    },
+    /policies\/data\/agents\.yaml: missing \(policies\/schema\/agents\.schema\.json expects it\)/,
+  ],
+  [
     'an unknown time zone',
     (p) => edit(join(p, 'data', 'departments.yaml'), 'Europe/Zurich', 'Europe/Zurch'),
     /policies\/data\/departments\.yaml: \/departments\/private\/time_zone: "Europe\/Zurch" is not a valid iana-time-zone/,
