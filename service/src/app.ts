@@ -57,7 +57,13 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     rateLimit({
       name: 'client',
       pointsPerMinute: deps.rateLimitPerMin,
-      key: (state) => state.claims?.client_id,
+      // A user's requests through an app count for that user; a service client's for the client.
+      key: (state) =>
+        state.claims === undefined
+          ? undefined
+          : state.claims.sub === state.claims.client_id
+            ? state.claims.client_id
+            : `${state.claims.client_id}\u0000${state.claims.sub}`,
       onLimited,
     }),
   ];

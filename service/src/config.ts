@@ -102,6 +102,9 @@ function jwksUrl(env: Env): URL {
   } catch {
     throw new ConfigError('JWKS_URL', `is not a URL: "${raw}"`);
   }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError('JWKS_URL', 'must not carry credentials (user:password@)');
+  }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
   throw new ConfigError('JWKS_URL', 'must use https (plain http is allowed on loopback only)');

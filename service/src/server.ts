@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   const verifier = new JwtVerifier({
     getKey: keySet.getKey,
     revalidateKeys: () => keySet.revalidate(),
+    keysGeneration: () => keySet.generation,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     algorithms: config.jwtAlgorithms,

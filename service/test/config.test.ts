@@ -33,6 +33,7 @@ test('defaults follow ARCHITECTURE.md and the result is frozen', (t) => {
 const BAD: [Record<string, string>, string, RegExp][] = [
   [{ JWKS_URL: '' }, 'JWKS_URL', /required/],
   [{ JWKS_URL: 'http://issuer.example/jwks' }, 'JWKS_URL', /https/],
+  [{ JWKS_URL: 'https://user:pw@issuer.example/jwks' }, 'JWKS_URL', /credentials/],
   [{ JWT_ISSUER: '' }, 'JWT_ISSUER', /required/],
   [{ JWT_AUDIENCE: '   ' }, 'JWT_AUDIENCE', /required/],
   [{ JWT_ALGORITHMS: 'RS256,HS256' }, 'JWT_ALGORITHMS', /HS256/],

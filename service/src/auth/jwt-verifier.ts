@@ -8,6 +8,8 @@ export interface JwtVerifierOptions {
   readonly getKey: JWTVerifyGetKey;
   /** Runs before each cache lookup: refreshes a stale key set, whose change flushes the cache. */
   readonly revalidateKeys?: () => Promise<void>;
+  /** The key set's generation; a token verified across a key-set change is not cached. */
+  readonly keysGeneration?: () => number;
   readonly issuer: string;
   readonly audience: string;
   readonly algorithms: readonly string[];
@@ -65,13 +67,14 @@ export class JwtVerifier {
 
   /** Verifies a compact JWS; throws InvalidTokenError (401) or the key set's 503 error. */
   async verify(token: string): Promise<VerifiedToken> {
-    const { cache, now, revalidateKeys } = this.options;
+    const { cache, now, revalidateKeys, keysGeneration } = this.options;
     await revalidateKeys?.();
     const key = TokenCache.keyOf(token);
     const cached = cache.get(key, now());
     if (cached !== undefined) return { claims: cached, cached: true };
+    const generation = keysGeneration?.();
     const claims = await this.#verify(token);
-    cache.set(key, claims, claims.exp * 1000);
+    if (keysGeneration?.() === generation) cache.set(key, claims, claims.exp * 1000);
     return { claims, cached: false };
   }
 

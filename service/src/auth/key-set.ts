@@ -40,6 +40,7 @@ export class RemoteKeySet {
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #attemptedAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<boolean> | undefined;
+  #generation = 0;
 
   constructor(private readonly options: RemoteKeySetOptions) {}
 
@@ -80,6 +81,11 @@ export class RemoteKeySet {
     }
   }
 
+  /** Changes whenever the served key set changes: a verification that began before may not be cached. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Whether a key set has been fetched and is being served. */
   get ready(): boolean {
     return this.#local !== undefined;
@@ -118,7 +124,10 @@ export class RemoteKeySet {
         const previous = this.#hash;
         this.#hash = hash;
         logger.info({ keys: jwks.keys.length }, 'signing key set loaded');
-        if (previous !== undefined) this.options.onChange?.();
+        if (previous !== undefined) {
+          this.#generation++;
+          this.options.onChange?.();
+        }
       }
       return true;
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { BlockList, isIPv4 } from 'node:net';
+import { BlockList, isIP, isIPv4 } from 'node:net';
 import type { RequestState } from './state.js';
 
 function normalise(address: string): string {
@@ -35,11 +35,13 @@ export class TrustedProxies {
   clientIp(peer: string, forwardedFor: string): string {
     let address = normalise(peer);
     if (!this.trusts(address) || forwardedFor === '') return address;
-    const hops = forwardedFor
-      .split(',')
-      .map((hop) => normalise(hop.trim()))
-      .filter((hop) => hop !== '');
-    while (hops.length > 0 && this.trusts(address)) address = hops.pop() ?? address;
+    const hops = forwardedFor.split(',').map((hop) => normalise(hop.trim()));
+    while (hops.length > 0 && this.trusts(address)) {
+      const hop = hops.pop() ?? '';
+      // A hop that is not an address (garbage, host:port) ends the walk: the last good one stands.
+      if (isIP(hop) === 0) break;
+      address = hop;
+    }
     return address;
   }
 

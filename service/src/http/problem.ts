@@ -8,7 +8,19 @@ import type { RequestState } from './state.js';
 export const PROBLEM_TYPE_BASE = 'urn:verdict:problem:';
 
 function toApiError(error: unknown, logger: Logger, requestId: string): ApiError {
-  if (error instanceof ApiError) return error;
+  if (error instanceof ApiError) {
+    // A 5xx the API expects (PDP or key set down) still has a cause ops need to see.
+    if (error.status >= 500 && error.cause !== undefined) {
+      const cause =
+        error.cause instanceof Error
+          ? error.cause.message
+          : typeof error.cause === 'string'
+            ? error.cause
+            : 'unknown';
+      logger.warn({ request_id: requestId, code: error.code, cause }, 'dependency failure');
+    }
+    return error;
+  }
   const status = (error as { status?: unknown } | null)?.status;
   if (status === 404) return new NotFoundError();
   const errorId = randomUUID();

@@ -27,6 +27,16 @@ function fieldErrors(location: string, errors: readonly ErrorObject[]): FieldErr
   return result;
 }
 
+/** RFC 3339 date-time that JavaScript can also represent (no leap second `:60`, a real calendar day). */
+function isInstant(value: string): boolean {
+  return (
+    /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/.test(value) &&
+    !Number.isNaN(Date.parse(value)) &&
+    Number(value.slice(17, 19)) < 60 &&
+    new Date(`${value.slice(0, 10)}T00:00:00Z`).toISOString().startsWith(value.slice(0, 10))
+  );
+}
+
 function makeAjv(coerceTypes: boolean): Ajv {
   const ajv = new Ajv({
     strict: true,
@@ -36,6 +46,7 @@ function makeAjv(coerceTypes: boolean): Ajv {
     allowUnionTypes: true,
   });
   addFormats(ajv);
+  ajv.addFormat('date-time', { type: 'string', validate: isInstant });
   return ajv;
 }
 

@@ -208,6 +208,16 @@ export function transactionRoutes({
     await next();
   };
 
+  // The policy decides an update twice: on the transaction as it is (before the body is read, so a
+  // hidden id answers 404 whatever the body) and as it would be after the change.
+  const proposeChanges: Middleware<TransactionState> = async function proposeChanges(ctx, next) {
+    const { transaction, changes } = ctx.state;
+    if (transaction === undefined || changes === undefined)
+      throw new Error('proposeChanges ran without changes');
+    ctx.state.resource = resourceOf({ ...transaction, ...changes });
+    await next();
+  };
+
   const requireIfMatch: Middleware<TransactionState> = async function requireIfMatch(ctx, next) {
     const { transaction } = ctx.state;
     if (transaction === undefined) throw new Error('requireIfMatch ran without a transaction');
@@ -260,9 +270,17 @@ export function transactionRoutes({
     return async function decideTransaction(ctx) {
       const { transaction, redact: paths } = ctx.state;
       if (transaction === undefined) throw new Error('decideTransaction ran without a transaction');
-      if (transaction.status !== 'pending') throw new ForbiddenError(['not_pending']);
+      const action = status === 'approved' ? 'transactions:approve' : 'transactions:reject';
+      // The policy already requires `pending`; this guards the store against a policy that does not.
+      if (transaction.status !== 'pending') {
+        const reasons = ['not_pending'];
+        await authorizeDeps.recordDenial(
+          auditEntry(ctx.state, now(), { action, outcome: 'denied', status: 403, reasons }),
+        );
+        throw new ForbiddenError(reasons);
+      }
       const audit = auditEntry(ctx.state, now(), {
-        action: status === 'approved' ? 'transactions:approve' : 'transactions:reject',
+        action,
         outcome: 'allowed',
         status: 200,
         changedFields: ['status'],
@@ -296,8 +314,10 @@ export function transactionRoutes({
       '/transactions/:id',
       ...guard,
       loadTransaction,
+      can('transactions:update'),
       jsonBody,
       validateChanges,
+      proposeChanges,
       can('transactions:update'),
       requireIfMatch,
       updateTransaction,
@@ -314,18 +334,18 @@ export function transactionRoutes({
       '/transactions/:id/approve',
       ...guard,
       loadTransaction,
+      can('transactions:approve'),
       jsonBody,
       requireNoBody,
-      can('transactions:approve'),
       decideTransaction('approved'),
     )
     .post(
       '/transactions/:id/reject',
       ...guard,
       loadTransaction,
+      can('transactions:reject'),
       jsonBody,
       requireNoBody,
-      can('transactions:reject'),
       decideTransaction('rejected'),
     );
   return router;

@@ -563,3 +563,47 @@ test('BOLA: PATCH cannot touch owner, status or amount, and a customer walking i
     [missing.status, missing.body.code, missing.body.title],
   );
 });
+
+test('a hidden id and a missing id answer alike whatever the body (policy before body)', async (t) => {
+  const hidden = await seed({ owner: 'victim' });
+  const missing = randomUUID();
+  const attacker = await h.token({ sub: 'attacker', scope: ALL, roles: [] });
+  const probes: [string, (id: string) => string, Parameters<typeof h.request>[2]][] = [
+    ['PATCH', item, { body: { owner: 'attacker' }, headers: [['If-Match', '"1"']] }],
+    ['PATCH', item, { rawBody: 'note=x', headers: [['Content-Type', 'text/plain']] }],
+    ['POST', approve, { body: { x: 1 } }],
+    ['POST', reject, { rawBody: '{', headers: [['Content-Type', 'application/json']] }],
+  ];
+  for (const [method, path, options] of probes) {
+    const a = await h.request(method, path(hidden), { ...options, token: attacker });
+    const b = await h.request(method, path(missing), { ...options, token: attacker });
+    t.deepEqual([a.status, a.body.code], [404, 'not_found'], `${method} hidden`);
+    t.deepEqual([b.status, b.body.code], [404, 'not_found'], `${method} missing`);
+  }
+});
+
+test('an update is decided on the result too: an agent cannot move a transaction into an excluded category', async (t) => {
+  const owner = `agent-${randomUUID()}`;
+  const id = await seed({ owner, category: 'groceries' });
+  const agent = await h.token({
+    sub: owner,
+    scope: ALL,
+    agent: { id: 'assistant-3', client_type: 'confidential' },
+    excluded_categories: ['gambling'],
+    ...stepUp(),
+  });
+  const res = await h.request('PATCH', item(id), {
+    token: agent,
+    body: { category: 'gambling' },
+    headers: [['If-Match', '"1"']],
+  });
+  t.is(res.status, 404);
+  t.is(res.body.code, 'not_found');
+  t.is((await h.store.get(id))?.category, 'groceries');
+  const allowed = await h.request('PATCH', item(id), {
+    token: agent,
+    body: { category: 'dining' },
+    headers: [['If-Match', '"1"']],
+  });
+  t.is(allowed.status, 200, allowed.text);
+});

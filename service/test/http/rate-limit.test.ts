@@ -53,3 +53,26 @@ test('X-Forwarded-For is honoured only from a trusted proxy', async (t) => {
   const line = trusted.logLines.map((l) => JSON.parse(l)).find((entry) => entry.msg === 'request');
   t.is(line.client_ip, '198.51.100.1');
 });
+
+test('the per-client limit counts each user of an app apart', async (t) => {
+  const h = await Harness.start({ rateLimitPerMin: 2 });
+  t.teardown(() => h.stop());
+  const alice = await h.token({ sub: 'alice', client_id: 'shared-app' });
+  const bob = await h.token({ sub: 'bob', client_id: 'shared-app' });
+  // Keyed on client_id alone, bob's request would see alice's spent point (remaining 0).
+  t.is((await h.request('GET', '/transactions', { token: alice })).headers['ratelimit-remaining'], '1');
+  t.is((await h.request('GET', '/transactions', { token: bob })).headers['ratelimit-remaining'], '1');
+});
+
+test('a forwarded hop that is not an IP address ends the X-Forwarded-For walk', async (t) => {
+  const h = await Harness.start({ trustedProxies: ['127.0.0.1'] });
+  t.teardown(() => h.stop());
+  await h.request('GET', '/health/live', { headers: [['X-Forwarded-For', '198.51.100.7, garbage']] });
+  await h.request('GET', '/health/live', { headers: [['X-Forwarded-For', '[::1]:80']] });
+  await h.request('GET', '/health/live', { headers: [['X-Forwarded-For', '203.0.113.9, 198.51.100.8']] });
+  const ips = h.logLines
+    .map((line) => JSON.parse(line))
+    .filter((e) => e.msg === 'request')
+    .map((e) => e.client_ip);
+  t.deepEqual(ips, ['127.0.0.1', '127.0.0.1', '198.51.100.8']);
+});

@@ -115,6 +115,7 @@ export class Harness {
     const verifier = new JwtVerifier({
       getKey: keySet.getKey,
       revalidateKeys: () => keySet.revalidate(),
+      keysGeneration: () => keySet.generation,
       issuer: ISSUER,
       audience: AUDIENCE,
       algorithms: ALGORITHMS,

@@ -285,6 +285,7 @@ test('approve/reject with a body → 400 validation_failed', async (t) => {
   const manager = await h.token({
     sub: 'mgr',
     roles: ['manager'],
+    department: 'retail',
     scope: 'transactions:read transactions:approve',
   });
   const res = await h.request('POST', `/transactions/${body.id}/approve`, {
@@ -304,4 +305,19 @@ test('an unknown route → 404 not_found; a wrong method → 405 with Allow', as
   t.is(wrong.status, 405);
   t.is(wrong.body.code, 'method_not_allowed');
   t.regex(String(wrong.headers.allow), /GET/);
+});
+
+test('a leap second or an impossible date in a time filter → 400 validation_failed, not 500', async (t) => {
+  const token = await h.token();
+  const auditor = await h.token({ roles: ['auditor'], scope: 'transactions:read audit:read' });
+  for (const [path, field, who] of [
+    ['/transactions?since=2026-12-31T23:59:60Z', 'query.since', token],
+    ['/transactions?until=2026-02-30T10:00:00Z', 'query.until', token],
+    ['/audit?since=2026-12-31T23:59:60Z', 'query.since', auditor],
+  ] as const) {
+    const res = await h.request('GET', path, { token: who });
+    t.is(res.status, 400, path);
+    t.is(res.body.code, 'validation_failed');
+    t.is(res.body.errors[0].field, field);
+  }
 });
