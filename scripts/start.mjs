@@ -14,6 +14,8 @@ const env = {
   JWT_ISSUER: process.env.JWT_ISSUER ?? 'http://127.0.0.1:8180',
   JWT_AUDIENCE: process.env.JWT_AUDIENCE ?? 'verdict-transactions',
   DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite:./data/verdict.db',
+  AUDIT_HMAC_KEY_FILE: process.env.AUDIT_HMAC_KEY_FILE ?? 'data/audit-hmac.key',
+  PDP_MODE: process.env.PDP_MODE ?? 'embedded',
   PORT: port,
 };
 const children = [];
