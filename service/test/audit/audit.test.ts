@@ -7,18 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { verifyChain } from '../../src/audit/verify.js';
-import { Harness } from '../support/harness.js';
+import { CUSTOMER_SCOPES, Harness, NEW_TRANSACTION } from '../support/harness.js';
 
 const exec = promisify(execFile);
-const BODY = {
-  account_id: 'a-1',
-  amount_minor: 4200,
-  currency: 'EUR',
-  category: 'groceries',
-  counterparty: { name: 'Shop', account: 'DE001' },
-  note: 'secret note',
-};
-const ALL = 'transactions:read transactions:write transactions:delete';
+const BODY = { ...NEW_TRANSACTION, note: 'secret note' };
+const ALL = CUSTOMER_SCOPES;
 
 async function withHarness(t: any): Promise<Harness> {
   const h = await Harness.start();

@@ -1,19 +1,13 @@
 import test from 'ava';
-import { Harness } from '../support/harness.js';
+import { CUSTOMER_SCOPES, Harness, NEW_TRANSACTION } from '../support/harness.js';
 
 // Authorization behaviour over HTTP through the Authorizer the app is built with. These cases are
 // the ones every implementation of the rules must keep (see policies/README.md).
 const h = await Harness.start();
 test.after.always(() => h.stop());
 
-const BODY = {
-  account_id: 'a-1',
-  amount_minor: 4200,
-  currency: 'EUR',
-  category: 'groceries',
-  counterparty: { name: 'Shop', account: 'DE001' },
-};
-const ALL = 'transactions:read transactions:write transactions:delete';
+const BODY = NEW_TRANSACTION;
+const ALL = CUSTOMER_SCOPES;
 
 async function createAs(sub: string, department = 'retail') {
   const res = await h.request('POST', '/transactions', {

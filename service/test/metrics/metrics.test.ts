@@ -1,15 +1,9 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
-import { Harness, sample } from '../support/harness.js';
+import { CUSTOMER_SCOPES, Harness, sample, NEW_TRANSACTION } from '../support/harness.js';
 
-const BODY = {
-  account_id: 'a-1',
-  amount_minor: 4200,
-  currency: 'EUR',
-  category: 'groceries',
-  counterparty: { name: 'Shop', account: 'DE001' },
-};
-const ALL = 'transactions:read transactions:write transactions:delete';
+const BODY = NEW_TRANSACTION;
+const ALL = CUSTOMER_SCOPES;
 
 test('requests, authentication failures, decisions and the token cache are counted with bounded labels', async (t) => {
   const h = await Harness.start();

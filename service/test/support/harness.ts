@@ -30,6 +30,18 @@ export async function policyAuthorizer(): Promise<EmbeddedAuthorizer> {
   return new EmbeddedAuthorizer(() => loaded);
 }
 
+/** A valid create body (a small pending grocery payment) for tests to spread and vary. */
+export const NEW_TRANSACTION = {
+  account_id: 'a-1',
+  amount_minor: 4200,
+  currency: 'EUR',
+  category: 'groceries',
+  counterparty: { name: 'Shop', account: 'DE001' },
+} as const;
+
+/** The scopes of a customer who may read, write and delete. */
+export const CUSTOMER_SCOPES = 'transactions:read transactions:write transactions:delete';
+
 /** 2026-11-23T10:00:00Z, a Monday (11:00 in Berlin): every test's frozen "now". */
 export const FROZEN_NOW_MS = Date.parse('2026-11-23T10:00:00Z');
 
