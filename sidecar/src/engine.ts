@@ -14,7 +14,13 @@ import type {
   PolicyInput,
 } from './decision.js';
 import { toBatchDecisions, toDecision, toListFilter } from './decision-shape.js';
-import { BundleInvalidError, EntrypointNotFoundError, EvaluationFailedError, describe } from './errors.js';
+import {
+  BundleInvalidError,
+  EngineError,
+  EntrypointNotFoundError,
+  EvaluationFailedError,
+  describe,
+} from './errors.js';
 import { importedBuiltins } from './wasm-builtins.js';
 
 export { CUSTOM_BUILTINS, type CustomBuiltinName } from './builtins/time.js';
@@ -73,6 +79,39 @@ export interface EngineOptions {
   readonly maxBundleBytes?: number;
   /** Bundle signature verification seam, called before anything in the bundle is used. */
   readonly verify?: BundleVerifier;
+  /**
+   * Decision-log hook: called once per {@link Engine.query}, `decide`, `decideBatch` and `listFilter`
+   * (not for raw {@link Engine.evaluate}), after evaluation, successful or not. It must return quickly;
+   * whatever it throws is ignored, so logging can never change or fail a decision.
+   */
+  readonly onDecision?: DecisionListener;
+}
+
+/** One evaluation as a decision log records it. */
+export interface DecisionRecord {
+  readonly decisionId: string;
+  /** The entrypoint, e.g. `verdict/authz/decision`. */
+  readonly path: string;
+  readonly input: unknown;
+  /** The policy's raw value; `undefined` when the rule is undefined for this input. */
+  readonly result: unknown;
+  /** The failure, when evaluation failed. */
+  readonly error?: EngineError;
+  /** The bundle revision that decided. */
+  readonly revision: string;
+  readonly timestamp: Date;
+  /** Evaluation time in nanoseconds. */
+  readonly evalNs: number;
+}
+
+/** Receives every {@link DecisionRecord} of an engine (see {@link EngineOptions.onDecision}). */
+export type DecisionListener = (record: DecisionRecord) => void;
+
+/** What {@link Engine.query} answers: the raw value (or `undefined`), with its decision id and revision. */
+export interface QueryResult {
+  readonly result: unknown;
+  readonly decisionId: string;
+  readonly revision: string;
 }
 
 /**
@@ -89,8 +128,9 @@ export class Engine {
   readonly manifest: BundleManifest;
   readonly #policy: LoadedPolicy;
 
-  private constructor(policy: LoadedPolicy, manifest: BundleManifest) {
+  private constructor(policy: LoadedPolicy, manifest: BundleManifest, onDecision?: DecisionListener) {
     this.#policy = policy;
+    if (onDecision) decisionListeners.set(this, onDecision);
     this.manifest = manifest;
     this.revision = manifest.revision;
     this.entrypoints = Object.freeze(Object.keys(policy.entrypoints as Record<string, number>).sort());
@@ -138,7 +178,7 @@ export class Engine {
     } catch (error) {
       throw new BundleInvalidError(`bundle data cannot be loaded: ${describe(error)}`, { cause: error });
     }
-    return new Engine(policy, manifest);
+    return new Engine(policy, manifest, options.onDecision);
   }
 
   /**
@@ -150,7 +190,8 @@ export class Engine {
       throw new EntrypointNotFoundError(entrypoint, this.entrypoints);
     let resultSet: unknown;
     try {
-      resultSet = this.#policy.evaluate(input, entrypoint);
+      // opa-wasm treats any falsy input as "no input"; `false`, `0`, `""` and `null` go in as JSON text.
+      resultSet = this.#policy.evaluate(input === undefined || input ? input : jsonBytes(input), entrypoint);
     } catch (error) {
       throw new EvaluationFailedError(entrypoint, error);
     }
@@ -165,10 +206,19 @@ export class Engine {
     return first.result;
   }
 
+  /**
+   * Raw evaluation with a fresh decision id, reported to the decision-log hook: what OPA's Data API
+   * answers for `POST /v1/data/{entrypoint}`. Throws like {@link Engine.evaluate}.
+   */
+  query(entrypoint: string, input: unknown): QueryResult {
+    return logged(this, entrypoint, input);
+  }
+
   /** `verdict/authz/decision`: a checked decision with a fresh id; no decision → `PolicyNoDecisionError`. */
   decide(input: PolicyInput): DecisionResult {
-    const decision = toDecision(this.evaluate(ENTRYPOINTS.decision, input), ENTRYPOINTS.decision);
-    return { decision, decisionId: randomUUID(), revision: this.revision };
+    const { result, decisionId } = logged(this, ENTRYPOINTS.decision, input);
+    const decision = toDecision(result, ENTRYPOINTS.decision);
+    return { decision, decisionId, revision: this.revision };
   }
 
   /**
@@ -176,14 +226,58 @@ export class Engine {
    * malformed or miscounted decision fails the whole batch with `PolicyNoDecisionError`.
    */
   decideBatch(input: BatchInput): BatchResult {
-    const result = this.evaluate(ENTRYPOINTS.batch, input);
+    const { result, decisionId } = logged(this, ENTRYPOINTS.batch, input);
     const decisions = toBatchDecisions(result, ENTRYPOINTS.batch, input.resources.length);
-    return { decisions, decisionId: randomUUID(), revision: this.revision };
+    return { decisions, decisionId, revision: this.revision };
   }
 
   /** `verdict/authz/list_filter`: the clauses the store ORs; a malformed clause → `PolicyNoDecisionError`. */
   listFilter(input: ListFilterInput): ListFilterResult {
-    const anyOf = toListFilter(this.evaluate(ENTRYPOINTS.listFilter, input), ENTRYPOINTS.listFilter);
-    return { anyOf, decisionId: randomUUID(), revision: this.revision };
+    const { result, decisionId } = logged(this, ENTRYPOINTS.listFilter, input);
+    const anyOf = toListFilter(result, ENTRYPOINTS.listFilter);
+    return { anyOf, decisionId, revision: this.revision };
   }
+}
+
+/** Decision-log hooks by engine (kept outside the instance so engine-derived test doubles still work). */
+const decisionListeners = new WeakMap<Engine, DecisionListener>();
+
+/** Evaluates through `engine.evaluate` with a fresh decision id and reports the outcome to its hook. */
+function logged(engine: Engine, entrypoint: string, input: unknown): QueryResult {
+  const decisionId = randomUUID();
+  const timestamp = new Date();
+  const started = process.hrtime.bigint();
+  let result: unknown;
+  let error: EngineError | undefined;
+  try {
+    result = engine.evaluate(entrypoint, input);
+    return { result, decisionId, revision: engine.revision };
+  } catch (thrown) {
+    if (thrown instanceof EngineError) error = thrown;
+    throw thrown;
+  } finally {
+    const listener = decisionListeners.get(engine);
+    if (listener) {
+      const evalNs = Number(process.hrtime.bigint() - started);
+      const record = {
+        decisionId,
+        path: entrypoint,
+        input,
+        result,
+        revision: engine.revision,
+        timestamp,
+        evalNs,
+      };
+      try {
+        listener(error === undefined ? record : { ...record, error });
+      } catch {
+        // A decision log must never change or fail a decision.
+      }
+    }
+  }
+}
+
+function jsonBytes(value: unknown): ArrayBuffer {
+  const bytes = Buffer.from(JSON.stringify(value));
+  return new Uint8Array(bytes).buffer;
 }

@@ -388,3 +388,42 @@ test('memory options with initial above maximum are refused before loading', asy
     message: /1 <= initial <= maximum \(got 32, 16\)/,
   });
 });
+
+test('query: the raw value with a fresh decision id and the revision; undefined stays undefined', (t) => {
+  const answer = engine.query('fixture/misc/echo', { a: 1 });
+  t.deepEqual(answer.result, { a: 1 });
+  t.regex(answer.decisionId, UUID);
+  t.is(answer.revision, 'test-rev');
+  t.is(engine.query('fixture/misc/maybe', { answer: 'no' }).result, undefined);
+});
+
+test('falsy inputs are evaluated as values, not as "no input"', (t) => {
+  t.is(engine.evaluate('fixture/misc/echo', false), false);
+  t.is(engine.evaluate('fixture/misc/echo', 0), 0);
+  t.is(engine.evaluate('fixture/misc/echo', ''), '');
+  t.is(engine.evaluate('fixture/misc/echo', undefined), undefined);
+});
+
+test('onDecision sees every query and typed decision with its id, result or error; raw evaluate is not reported', async (t) => {
+  const records: import('../src/engine.js').DecisionRecord[] = [];
+  const logged = await Engine.fromBuffer(bundle, { onDecision: (record) => records.push(record) });
+  const decided = logged.decide(input());
+  logged.evaluate('fixture/misc/echo', 1);
+  t.throws(() => logged.query('fixture/misc/zone_clock', { ns: 'x', zone: 'UTC' }));
+  t.is(records.length, 2);
+  t.is(records[0]!.decisionId, decided.decisionId);
+  t.is(records[0]!.path, 'verdict/authz/decision');
+  t.deepEqual(records[0]!.result, decided.decision);
+  t.is(records[0]!.revision, 'test-rev');
+  t.true(records[0]!.evalNs > 0);
+  t.is(records[1]!.error?.code, 'evaluation_failed');
+});
+
+test('a throwing onDecision hook never changes or fails a decision', async (t) => {
+  const logged = await Engine.fromBuffer(bundle, {
+    onDecision: () => {
+      throw new Error('log sink exploded');
+    },
+  });
+  t.true(logged.decide(input()).decision.allow);
+});

@@ -1,0 +1,121 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { BundleManager } from './bundle/bundle-manager.js';
+import { DataApi } from './http/data-api.js';
+import { health } from './http/health.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
+import { metricsRoute } from './http/metrics-route.js';
+import { OpaHttpError } from './http/opa-error.js';
+import { booleanParam, type Reply, type RouteHandler } from './http/reply.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { SidecarMetrics } from './metrics.js';
+
+/** What the HTTP app is built from. */
+export interface AppDependencies {
+  readonly manager: BundleManager;
+  readonly metrics: SidecarMetrics;
+  readonly logger?: Logger;
+  /** Request body limit in bytes (default 1 MiB); beyond it `413`. */
+  readonly maxBodyBytes?: number;
+  /** Reported as `provenance.version`. */
+  readonly version: string;
+}
+
+interface Route {
+  readonly method: readonly string[];
+  /** Exact path, or a prefix ending in `/` whose remainder is the route's `rest`. */
+  readonly path: string;
+  readonly handler: RouteHandler;
+}
+
+function matches(route: Route, pathname: string): string | undefined {
+  if (route.path.endsWith('/')) {
+    const bare = route.path.slice(0, -1);
+    if (pathname === bare) return '';
+    return pathname.startsWith(route.path) ? pathname.slice(route.path.length) : undefined;
+  }
+  return pathname === route.path ? '' : undefined;
+}
+
+function decodePath(rest: string): string {
+  try {
+    return decodeURIComponent(rest).replace(/^\/+|\/+$/g, '');
+  } catch {
+    throw new OpaHttpError(400, 'invalid_parameter', 'the path is not valid percent-encoding');
+  }
+}
+
+function send(response: ServerResponse, reply: Reply, pretty: boolean): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
+  if (reply.text !== undefined) {
+    response.writeHead(reply.status, { 'content-type': reply.text.contentType });
+    response.end(reply.text.content);
+    return;
+  }
+  const body = pretty ? JSON.stringify(reply.body, null, 2) : JSON.stringify(reply.body);
+  response.writeHead(reply.status, { 'content-type': 'application/json' });
+  response.end(`${body}\n`);
+}
+
+/**
+ * The sidecar's HTTP app as a plain `node:http` listener: OPA's Data API, the batch API, `/health` and
+ * `/metrics`, as a table of named routes. Handlers throw {@link OpaHttpError}; anything else is a `500
+ * internal_error` whose detail goes to the log only.
+ */
+export function createApp(deps: AppDependencies): RequestListener {
+  const logger = deps.logger ?? silentLogger;
+  const data = new DataApi({
+    manager: deps.manager,
+    metrics: deps.metrics,
+    maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    version: deps.version,
+  });
+  const routes: readonly Route[] = [
+    { method: ['POST', 'GET'], path: '/v1/data/', handler: data.evaluate.bind(data) },
+    { method: ['POST'], path: '/v1/batch/data/', handler: data.evaluateBatch.bind(data) },
+    { method: ['GET'], path: '/health', handler: health(deps.manager) },
+    { method: ['GET'], path: '/metrics', handler: metricsRoute(deps.metrics.registry) },
+  ];
+
+  async function handle(request: IncomingMessage, url: URL): Promise<Reply> {
+    for (const route of routes) {
+      const rest = matches(route, url.pathname);
+      if (rest === undefined) continue;
+      if (!route.method.includes(request.method ?? '')) {
+        throw new OpaHttpError(405, 'method_not_allowed', `${request.method ?? ''} is not allowed here`, [], {
+          allow: route.method.join(', '),
+        });
+      }
+      return route.handler({ request, url, rest: decodePath(rest) });
+    }
+    throw new OpaHttpError(404, 'resource_not_found', `${url.pathname} not found`);
+  }
+
+  return function sidecarRequest(request: IncomingMessage, response: ServerResponse): void {
+    const started = performance.now();
+    const url = new URL(request.url ?? '/', 'http://sidecar');
+    const pretty = booleanParam(url, 'pretty');
+    handle(request, url)
+      .catch((error: unknown): Reply => {
+        if (error instanceof OpaHttpError)
+          return { status: error.status, body: error.toJSON(), headers: error.headers };
+        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
+        return { status: 500, body: { code: 'internal_error', message: 'internal error' } };
+      })
+      .then((reply) => {
+        send(response, reply, pretty);
+        logger.debug(
+          {
+            method: request.method,
+            path: url.pathname,
+            status: reply.status,
+            ms: Math.round((performance.now() - started) * 1000) / 1000,
+          },
+          'request',
+        );
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: String(error) }, 'response failed');
+        response.destroy();
+      });
+  };
+}

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { isJsonObject } from './json-object.js';
+import { parseMaskSpec, type MaskPath } from './decision-log/mask.js';
+
+/** Signature algorithms a bundle key may use (ARCHITECTURE.md, Bundles); nothing else is accepted. */
+export const BUNDLE_KEY_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
+/** One of {@link BUNDLE_KEY_ALGORITHMS}. */
+export type BundleKeyAlgorithm = (typeof BUNDLE_KEY_ALGORITHMS)[number];
+
+/** A public key that may sign bundles, as OPA's `keys` configuration describes one. */
+export interface BundleKeyConfig {
+  readonly algorithm: BundleKeyAlgorithm;
+  /** SPKI PEM (`-----BEGIN PUBLIC KEY-----`). */
+  readonly key: string;
+  /** The `scope` a bundle signed with this key must carry (default `''`, as in OPA). */
+  readonly scope: string;
+}
+
+/** Where the bundle comes from: a watched file or a polled URL. */
+export type BundleSourceConfig =
+  { readonly kind: 'file'; readonly path: string } | { readonly kind: 'url'; readonly url: URL };
+
+/** Where decision-log lines go, besides an optional collector. */
+export type DecisionLogTarget =
+  { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly path: string } | { readonly kind: 'off' };
+
+/** Log levels, most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The sidecar's configuration (ARCHITECTURE.md, Configuration): read once, validated, frozen. */
+export interface SidecarConfig {
+  readonly port: number;
+  readonly host: string;
+  /** When set, the sidecar listens on this Unix socket instead of TCP. */
+  readonly socketPath: string | undefined;
+  readonly bundle: BundleSourceConfig;
+  readonly bundlePollS: number;
+  /**
+   * Keys by `keyid`; when set, every bundle must be signed by one of them. `undefined` means bundles
+   * are not verified (and a `.signatures.json` in them is ignored).
+   */
+  readonly bundlePublicKeys: ReadonlyMap<string, BundleKeyConfig> | undefined;
+  readonly decisionLog: DecisionLogTarget;
+  /** An OPA-compatible decision-log collector: batches are POSTed here gzipped. */
+  readonly decisionLogUrl: URL | undefined;
+  /** Paths erased from every decision-log event, on top of the built-in credential rule. */
+  readonly decisionLogMask: readonly MaskPath[];
+  readonly logLevel: LogLevel;
+}
+
+/** A configuration value that cannot be used; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function httpUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(name, `must be an http(s) URL, got "${url.protocol}"`);
+  return url;
+}
+
+function bundleSource(env: Env): BundleSourceConfig {
+  const path = optional(env, 'BUNDLE_PATH');
+  const url = optional(env, 'BUNDLE_URL');
+  if (path !== undefined && url !== undefined)
+    throw new ConfigError('BUNDLE_PATH', 'set BUNDLE_PATH or BUNDLE_URL, not both');
+  if (path !== undefined) return { kind: 'file', path };
+  if (url !== undefined) return { kind: 'url', url: httpUrl('BUNDLE_URL', url) };
+  throw new ConfigError('BUNDLE_PATH', 'BUNDLE_PATH or BUNDLE_URL is required');
+}
+
+function decisionLog(env: Env): DecisionLogTarget {
+  const raw = optional(env, 'DECISION_LOG') ?? 'stdout';
+  if (raw === 'stdout' || raw === 'off') return { kind: raw };
+  if (raw.startsWith('file:') && raw.length > 'file:'.length) return { kind: 'file', path: raw.slice(5) };
+  throw new ConfigError('DECISION_LOG', `must be stdout, off or file:<path>, got "${raw}"`);
+}
+
+/**
+ * `BUNDLE_PUBLIC_KEYS`: a path to a YAML or JSON file, or the document itself inline (a value starting
+ * with `{`), in the shape of OPA's `keys` configuration:
+ * `{"keys": {"<keyid>": {"algorithm": "RS256", "key": "-----BEGIN PUBLIC KEY-----…", "scope": "…"}}}`.
+ */
+function bundlePublicKeys(env: Env): ReadonlyMap<string, BundleKeyConfig> | undefined {
+  const name = 'BUNDLE_PUBLIC_KEYS';
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let text = raw;
+  if (!raw.startsWith('{')) {
+    try {
+      text = readFileSync(raw, 'utf8');
+    } catch (error) {
+      throw new ConfigError(name, `cannot read ${raw}: ${(error as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(name, `is not YAML or JSON: ${(error as Error).message}`);
+  }
+  if (!isJsonObject(parsed) || !isJsonObject(parsed.keys))
+    throw new ConfigError(name, 'must be an object with a "keys" object');
+  const keys = new Map<string, BundleKeyConfig>();
+  for (const [keyId, entry] of Object.entries(parsed.keys)) {
+    if (keyId === '') throw new ConfigError(name, 'a key id is empty');
+    if (!isJsonObject(entry)) throw new ConfigError(name, `key ${keyId} is not an object`);
+    const { algorithm, key, scope = '' } = entry;
+    if (!BUNDLE_KEY_ALGORITHMS.includes(algorithm as BundleKeyAlgorithm)) {
+      throw new ConfigError(
+        name,
+        `key ${keyId}: algorithm must be one of ${BUNDLE_KEY_ALGORITHMS.join(', ')}, got ${JSON.stringify(algorithm)}`,
+      );
+    }
+    if (typeof key !== 'string' || !key.includes('-----BEGIN PUBLIC KEY-----'))
+      throw new ConfigError(name, `key ${keyId}: key must be a PEM public key (BEGIN PUBLIC KEY)`);
+    if (typeof scope !== 'string') throw new ConfigError(name, `key ${keyId}: scope must be a string`);
+    keys.set(keyId, Object.freeze({ algorithm: algorithm as BundleKeyAlgorithm, key, scope }));
+  }
+  if (keys.size === 0) throw new ConfigError(name, 'lists no keys');
+  return keys;
+}
+
+function logLevel(env: Env): LogLevel {
+  const raw = optional(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(raw as LogLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw as LogLevel;
+}
+
+/**
+ * Reads and validates the sidecar's variables once. Throws {@link ConfigError} naming the first bad
+ * variable; nothing else in the sidecar reads `process.env`.
+ */
+export function loadConfig(env: Env = process.env): SidecarConfig {
+  const rawUrl = optional(env, 'DECISION_LOG_URL');
+  let decisionLogMask: readonly MaskPath[];
+  try {
+    decisionLogMask = parseMaskSpec(optional(env, 'DECISION_LOG_MASK') ?? '');
+  } catch (error) {
+    throw new ConfigError('DECISION_LOG_MASK', (error as Error).message);
+  }
+  return Object.freeze({
+    port: integer(env, 'PORT', 8181, 0, 65_535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    socketPath: optional(env, 'SOCKET_PATH'),
+    bundle: Object.freeze(bundleSource(env)),
+    bundlePollS: integer(env, 'BUNDLE_POLL_S', 10, 1, 86_400),
+    bundlePublicKeys: bundlePublicKeys(env),
+    decisionLog: Object.freeze(decisionLog(env)),
+    decisionLogUrl: rawUrl === undefined ? undefined : httpUrl('DECISION_LOG_URL', rawUrl),
+    decisionLogMask: Object.freeze(decisionLogMask),
+    logLevel: logLevel(env),
+  });
+}

@@ -1,0 +1,37 @@
+import type { BundleManager } from '../bundle/bundle-manager.js';
+import { booleanParam, type Reply, type RouteContext } from './reply.js';
+
+/**
+ * `GET /health` as OPA answers it: `200 {}` while the server runs. With `?bundles` (or the older
+ * `?bundle`), `200` only when a bundle is active, else `500 {"error": …}`; the body then also says
+ * which revision is active and the last load failure, if any.
+ */
+export function health(manager: BundleManager) {
+  return function healthRoute(context: RouteContext): Promise<Reply> {
+    const { url } = context;
+    if (!booleanParam(url, 'bundles') && !booleanParam(url, 'bundle'))
+      return Promise.resolve({ status: 200, body: {} });
+    const status = manager.status();
+    const bundle = {
+      revision: status.revision ?? null,
+      activated_at: status.activatedAt?.toISOString() ?? null,
+      ...(status.lastError === undefined
+        ? {}
+        : {
+            last_error: {
+              reason: status.lastError.reason,
+              message: status.lastError.message,
+              at: status.lastError.at.toISOString(),
+            },
+          }),
+    };
+    const bundles = { [status.name]: bundle };
+    if (status.revision === undefined) {
+      return Promise.resolve({
+        status: 500,
+        body: { error: 'not all configured bundles have been activated', bundles },
+      });
+    }
+    return Promise.resolve({ status: 200, body: { bundles } });
+  };
+}

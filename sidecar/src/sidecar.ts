@@ -1,0 +1,173 @@
+import { createServer, type Server } from 'node:http';
+import { lstat, unlink } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import { BundleManager, DEFAULT_BUNDLE_NAME } from './bundle/bundle-manager.js';
+import { FileBundleSource } from './bundle/file-source.js';
+import { HttpBundleSource } from './bundle/http-source.js';
+import { importBundleKeys, signatureVerifier } from './bundle/signature-verifier.js';
+import type { SidecarConfig } from './config.js';
+import {
+  createDecisionLogSinks,
+  DecisionLogger,
+  SIDECAR_VERSION,
+  type DecisionLogSink,
+  type DropListener,
+} from './decision-log/decision-logger.js';
+import { silentLogger, type Logger } from './logger.js';
+import { SidecarMetrics } from './metrics.js';
+
+/** What can be swapped when starting a sidecar (tests; `main.ts` passes only the logger). */
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Process metrics (CPU, memory, event loop) in `/metrics`; off by default so tests stay light. */
+  readonly defaultMetrics?: boolean;
+  readonly maxBodyBytes?: number;
+  /** Replaces the sinks `DECISION_LOG` / `DECISION_LOG_URL` would give; `onDrop` feeds the metrics. */
+  readonly decisionLogSinks?: (onDrop: DropListener) => readonly DecisionLogSink[];
+  /** Quiet time after a bundle file event before it is read (default 100 ms). */
+  readonly fileDebounceMs?: number;
+  /** Jitter source of the URL poller. */
+  readonly random?: () => number;
+}
+
+/** A started sidecar and its parts. */
+export interface RunningSidecar {
+  /** `http://127.0.0.1:<port>` or `unix:<path>`, as the service's `PDP_URL` takes it. */
+  readonly url: string;
+  readonly server: Server;
+  readonly manager: BundleManager;
+  readonly metrics: SidecarMetrics;
+  readonly decisionLogger: DecisionLogger;
+  readonly source: FileBundleSource | HttpBundleSource;
+  /** Stops taking requests, lets in-flight ones finish (at most `graceMs`), stops polling, flushes logs. */
+  close(graceMs?: number): Promise<void>;
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSocket()) await unlink(path);
+  } catch {
+    // Nothing there: nothing to remove.
+  }
+}
+
+function listen(server: Server, config: SidecarConfig): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      if (config.socketPath !== undefined) {
+        resolve(`unix:${config.socketPath}`);
+        return;
+      }
+      const { address, port } = server.address() as AddressInfo;
+      resolve(`http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+    };
+    if (config.socketPath === undefined) server.listen(config.port, config.host, done);
+    else server.listen(config.socketPath, done);
+  });
+}
+
+/**
+ * Starts the sidecar of `config`: metrics, decision logger, bundle manager (with signature checks when
+ * keys are configured), the HTTP server, then the bundle source's first load. Resolves once the first
+ * load has been tried; until a bundle is active every decision is refused (`503`).
+ */
+export async function startSidecar(
+  config: SidecarConfig,
+  options: StartOptions = {},
+): Promise<RunningSidecar> {
+  const logger = options.logger ?? silentLogger;
+  const metrics = new SidecarMetrics({ defaultMetrics: options.defaultMetrics ?? false });
+  const onDrop = (sink: string, count: number): void => {
+    metrics.decisionLogsDropped.inc({ sink }, count);
+  };
+  const sinks =
+    options.decisionLogSinks?.(onDrop) ??
+    createDecisionLogSinks({
+      target: config.decisionLog,
+      url: config.decisionLogUrl,
+      onDrop,
+      onUploadError: (error) => {
+        logger.warn({ error: error.message }, 'decision-log upload failed');
+      },
+    });
+  const decisionLogger = new DecisionLogger({
+    sinks,
+    mask: config.decisionLogMask,
+    bundleName: DEFAULT_BUNDLE_NAME,
+    onDrop,
+  });
+  const keys =
+    config.bundlePublicKeys === undefined ? undefined : await importBundleKeys(config.bundlePublicKeys);
+  const manager = new BundleManager({
+    logger,
+    metrics,
+    engineOptions: {
+      onDecision: decisionLogger.listener,
+      ...(keys === undefined ? {} : { verify: signatureVerifier(keys) }),
+    },
+  });
+
+  const server = createServer(
+    createApp({
+      manager,
+      metrics,
+      logger,
+      version: SIDECAR_VERSION,
+      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    }),
+  );
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  if (config.socketPath !== undefined) await removeStaleSocket(config.socketPath);
+  const url = await listen(server, config);
+
+  const pollMs = config.bundlePollS * 1000;
+  const source =
+    config.bundle.kind === 'file'
+      ? new FileBundleSource(config.bundle.path, manager, {
+          pollMs,
+          ...(options.fileDebounceMs === undefined ? {} : { debounceMs: options.fileDebounceMs }),
+        })
+      : new HttpBundleSource(config.bundle.url, manager, {
+          pollMs,
+          ...(options.random === undefined ? {} : { random: options.random }),
+        });
+  await source.start();
+  logger.info(
+    {
+      url,
+      bundle_source: config.bundle.kind,
+      revision: manager.engine?.revision ?? null,
+      signed: keys !== undefined,
+    },
+    'sidecar listening',
+  );
+
+  return {
+    url,
+    server,
+    manager,
+    metrics,
+    decisionLogger,
+    source,
+    async close(graceMs = 5_000) {
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      server.closeIdleConnections();
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+      }, graceMs);
+      await closed;
+      clearTimeout(force);
+      await source.stop();
+      await decisionLogger.close();
+    },
+  };
+}
