@@ -15,13 +15,22 @@ const env = {
   JWT_AUDIENCE: process.env.JWT_AUDIENCE ?? 'verdict-transactions',
   DATABASE_URL: process.env.DATABASE_URL ?? 'sqlite:./data/verdict.db',
   AUDIT_HMAC_KEY_FILE: process.env.AUDIT_HMAC_KEY_FILE ?? 'data/audit-hmac.key',
-  PDP_MODE: process.env.PDP_MODE ?? 'embedded',
+  PDP_MODE: process.env.PDP_MODE ?? 'sidecar',
   PORT: port,
 };
 const children = [];
 
-function start(name, args) {
-  const child = spawn(tsx, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+// The sidecar has variables of its own (PORT among them): it gets only what is meant for it.
+const sidecarEnv = {
+  PATH: process.env.PATH,
+  PORT: process.env.SIDECAR_PORT ?? '8181',
+  BUNDLE_PATH: 'policies/build/bundle.tar.gz',
+  DECISION_LOG: 'file:data/decisions.jsonl',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+};
+
+function start(name, args, childEnv = env) {
+  const child = spawn(tsx, args, { cwd: root, env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     process.stderr.write(`start: ${name} stopped (${signal ?? `exit ${code}`}); stopping everything\n`);
@@ -61,17 +70,23 @@ const seeded = spawnSync(tsx, ['service/src/dev/seed-cli.ts', env.DATABASE_URL],
 if (seeded.status !== 0) process.exit(seeded.status ?? 1);
 start('dev issuer', ['service/src/dev/dev-issuer.ts']);
 await waitReady(env.JWKS_URL, Date.now() + 15_000);
+if (env.PDP_MODE === 'sidecar') {
+  start('sidecar', ['sidecar/src/main.ts'], sidecarEnv);
+  await waitReady(`http://127.0.0.1:${sidecarEnv.PORT}/health?bundles`, Date.now() + 15_000);
+}
 start('service', ['service/src/server.ts']);
 if (!(await waitReady(`http://127.0.0.1:${port}/health/ready`, Date.now() + 30_000))) {
   process.stderr.write('start: the service did not become ready in 30 s\n');
   stop(1);
 } else {
   process.stdout.write(`
-Verdict is running (development tokens, SQLite at ${env.DATABASE_URL}).
+Verdict is running (development tokens, SQLite at ${env.DATABASE_URL}, policy decisions by the
+${env.PDP_MODE === 'sidecar' ? `sidecar on 127.0.0.1:${sidecarEnv.PORT}, decision log in data/decisions.jsonl` : 'embedded engine'}).
 
   TOKEN=$(npm run -s token -- --sub alice --scope "transactions:read transactions:write")
   curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/transactions
 
-  OpenAPI: http://127.0.0.1:${port}/openapi.json    Ctrl-C stops everything.
+  OpenAPI: http://127.0.0.1:${port}/openapi.json    metrics: http://127.0.0.1:9464/metrics
+  Ctrl-C stops everything.
 `);
 }
