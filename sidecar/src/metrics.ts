@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.js';
 
 /** How a Data API evaluation ended, for `verdict_sidecar_decisions_total{outcome}`. */
 export type DecisionOutcome = 'defined' | 'undefined' | 'not_found' | 'error' | 'unavailable';
@@ -15,7 +16,7 @@ export class SidecarMetrics {
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [(this.registry = new Registry())];
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics) collectProcessMetrics(this.registry);
     this.decisions = new Counter({
       name: 'verdict_sidecar_decisions_total',
       help: 'Data API evaluations by entrypoint path and outcome',

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '@verdict/sidecar/process-metrics';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 /** Request and PDP latency buckets (seconds): sub-millisecond decisions up to slow requests. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -69,8 +70,14 @@ export class ServiceMetrics {
 
   /** With `processMetrics`, also Node's default process and runtime metrics. */
   constructor(processMetrics = false) {
-    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (processMetrics) collectProcessMetrics(this.registry);
     for (const result of ['hit', 'miss']) this.tokenCache.inc({ result }, 0);
+    // Series that alerts and panels read exist from the start, at zero.
+    for (const path of ['verdict/authz/decision', 'verdict/authz/batch', 'verdict/authz/list_filter']) {
+      for (const outcome of ['error', 'no_decision', 'circuit_open'])
+        this.pdpErrors.inc({ path, outcome }, 0);
+    }
+    for (const limiter of ['ip', 'client']) this.rateLimited.inc({ limiter }, 0);
     this.auditWriteFailures.inc(0);
   }
 

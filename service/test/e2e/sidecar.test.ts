@@ -1,30 +1,8 @@
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { SidecarAuthorizer } from '../../src/authz/sidecar-authorizer.js';
 import { BUNDLE_PATH, CUSTOMER_SCOPES, Harness, NEW_TRANSACTION, sample } from '../support/harness.js';
 import { freePort } from '../support/prometheus.js';
-
-const SIDECAR_MAIN = join(import.meta.dirname, '..', '..', '..', 'sidecar', 'src', 'main.ts');
-
-/** The real sidecar process on `port`, serving the compiled bundle; resolves once it has a bundle. */
-async function startSidecar(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SIDECAR_MAIN], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), BUNDLE_PATH, DECISION_LOG: 'off', LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health?bundles`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('sidecar did not start');
-}
+import { startSidecar } from '../support/sidecar-process.js';
 
 test('sidecar mode: decisions by the real sidecar; killed → 503; recovers by itself when it returns', async (t) => {
   const port = await freePort();
@@ -46,7 +24,9 @@ test('sidecar mode: decisions by the real sidecar; killed → 503; recovers by i
   const audit = [...h.store.auditTrail()].at(-1);
   t.regex(audit?.decision_id ?? '', /^[0-9a-f-]{36}$/, 'the sidecar’s decision id reaches the audit record');
   t.regex(audit?.bundle_revision ?? '', /^[0-9a-f]{16}$/, 'and so does the bundle revision');
-  const hidden = await h.request('GET', `/transactions/${created.body.id}`, { token: await h.token({ sub: 'bob', scope: CUSTOMER_SCOPES }) });
+  const hidden = await h.request('GET', `/transactions/${created.body.id}`, {
+    token: await h.token({ sub: 'bob', scope: CUSTOMER_SCOPES }),
+  });
   t.is(hidden.status, 404, 'the sidecar’s deny is enforced');
 
   sidecar.kill('SIGKILL');
@@ -56,7 +36,10 @@ test('sidecar mode: decisions by the real sidecar; killed → 503; recovers by i
     t.is(down.status, 503);
     t.is(down.body.code, 'authorization_unavailable');
   }
-  t.true(h.logLines.some((line) => line.includes('dependency failure')), 'the cause reaches the log');
+  t.true(
+    h.logLines.some((line) => line.includes('dependency failure')),
+    'the cause reaches the log',
+  );
 
   sidecar = await startSidecar(port);
   const deadline = Date.now() + 10_000;
@@ -67,5 +50,7 @@ test('sidecar mode: decisions by the real sidecar; killed → 503; recovers by i
   }
   t.is(status, 200, 'the service recovers without a restart');
   const text = await h.metrics.registry.metrics();
-  t.true((sample(text, 'verdict_decisions_total', { action: 'transactions:list', outcome: 'error' }) ?? 0) >= 3);
+  t.true(
+    (sample(text, 'verdict_decisions_total', { action: 'transactions:list', outcome: 'error' }) ?? 0) >= 3,
+  );
 });

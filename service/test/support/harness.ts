@@ -53,6 +53,8 @@ export interface HarnessOptions {
   readonly cooldownS?: number;
   readonly cacheMaxAgeS?: number;
   readonly issuer?: TestIssuer;
+  /** Node's process metrics too, as the real service exposes them. */
+  readonly processMetrics?: boolean;
 }
 
 export interface Response {
@@ -81,7 +83,7 @@ export class Harness {
   #base = '';
   #dir = '';
   store!: SqliteStore;
-  readonly metrics = new ServiceMetrics();
+  metrics!: ServiceMetrics;
   /** The audit chain's key, generated per harness. */
   readonly auditKey = randomBytes(32);
   get databasePath(): string {
@@ -99,6 +101,7 @@ export class Harness {
 
   async #start(options: HarnessOptions): Promise<void> {
     this.#ownIssuer = options.issuer === undefined;
+    this.metrics = new ServiceMetrics(options.processMetrics ?? false);
     this.issuer = options.issuer ?? (await TestIssuer.start());
     this.#dir = mkdtempSync(join(tmpdir(), 'verdict-test-'));
     const now = (): number => this.clockMs;
