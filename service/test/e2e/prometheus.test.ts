@@ -35,17 +35,17 @@ test('a real Prometheus scrapes service and sidecar and sees the requests the te
   const sidecarPort = await freePort();
   const sidecar = await startSidecar(sidecarPort);
   t.teardown(() => sidecar.kill('SIGKILL'));
-  let observe: ((path: string, outcome: string, seconds: number) => void) | undefined;
+  const pdp: { observe?: (path: string, outcome: string, seconds: number) => void } = {};
   const authorizer = new SidecarAuthorizer({
     url: `http://127.0.0.1:${sidecarPort}`,
     timeoutMs: 1000,
     now: Date.now,
-    onCall: (path, outcome, seconds) => observe?.(path, outcome, seconds),
+    onCall: (path, outcome, seconds) => pdp.observe?.(path, outcome, seconds),
   });
   t.teardown(() => authorizer.close());
   const h = await Harness.start({ authorizer, processMetrics: true });
   t.teardown(() => h.stop());
-  observe = (path, outcome, seconds) => {
+  pdp.observe = (path, outcome, seconds) => {
     h.metrics.observePdp(path, outcome, seconds);
   };
   const admin = adminServer(h.metrics.registry);

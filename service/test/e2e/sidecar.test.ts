@@ -1,6 +1,6 @@
 import test from 'ava';
 import { SidecarAuthorizer } from '../../src/authz/sidecar-authorizer.js';
-import { BUNDLE_PATH, CUSTOMER_SCOPES, Harness, NEW_TRANSACTION, sample } from '../support/harness.js';
+import { CUSTOMER_SCOPES, Harness, NEW_TRANSACTION, sample } from '../support/harness.js';
 import { freePort } from '../support/prometheus.js';
 import { startSidecar } from '../support/sidecar-process.js';
 
