@@ -113,7 +113,7 @@ try {
       });
       results.push([server, result]);
     }
-    const base = results[1]![1].rps;
+    const base = results[1]?.[1].rps ?? Number.NaN;
     for (const [server, r] of results) {
       rows.push(
         `| ${request.name} | ${server} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${(r.rps / base).toFixed(2)} |`,
