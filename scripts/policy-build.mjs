@@ -15,6 +15,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -281,7 +282,10 @@ function build() {
   const { merged, files: dataFiles } = loadData();
   say(`validated ${dataFiles.length} data files: ${dataFiles.map((file) => basename(file)).join(', ')}`);
 
-  rmSync(buildDir, { recursive: true, force: true });
+  // The bundles a running sidecar watches are replaced by rename, never rewritten in place: a
+  // reader sees the old file or the new one, whole. Everything else in build/ is made afresh.
+  rmSync(OUTPUTS.data, { recursive: true, force: true });
+  rmSync(join(buildDir, 'bundle-src'), { recursive: true, force: true });
   const dataJson = join(OUTPUTS.data, ...DATA_NAMESPACE, 'data.json');
   writeJson(dataJson, merged);
 
@@ -306,9 +310,13 @@ function build() {
   const common = ['--bundle', '.', '--revision', revision, '--capabilities', capabilities];
   const entrypoints = ENTRYPOINTS.flatMap((e) => ['-e', e]);
   say(`opa build -t wasm → ${rel(OUTPUTS.wasmBundle)}`);
-  opa(['build', '-t', 'wasm', ...entrypoints, ...common, '-o', OUTPUTS.wasmBundle], { cwd: staging });
+  opa(['build', '-t', 'wasm', ...entrypoints, ...common, '-o', `${OUTPUTS.wasmBundle}.partial`], {
+    cwd: staging,
+  });
+  renameSync(`${OUTPUTS.wasmBundle}.partial`, OUTPUTS.wasmBundle);
   say(`opa build (rego) → ${rel(OUTPUTS.regoBundle)}`);
-  opa(['build', ...common, '-o', OUTPUTS.regoBundle], { cwd: staging });
+  opa(['build', ...common, '-o', `${OUTPUTS.regoBundle}.partial`], { cwd: staging });
+  renameSync(`${OUTPUTS.regoBundle}.partial`, OUTPUTS.regoBundle);
   rmSync(staging, { recursive: true, force: true });
 
   writeFileSync(OUTPUTS.revision, `${revision}\n`);
