@@ -1,4 +1,7 @@
+import { ConfigError, integer, optional, type Env } from '@verdict/sidecar/config-values';
 import { isIP } from 'node:net';
+
+export { ConfigError };
 
 /** How the service reaches its policy decision point. */
 export type PdpMode = 'sidecar' | 'embedded';
@@ -29,17 +32,6 @@ export interface Config {
   readonly logLevel: string;
 }
 
-/** A configuration value that cannot be used; the message names the variable. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    reason: string,
-  ) {
-    super(`${variable}: ${reason}`);
-    this.name = 'ConfigError';
-  }
-}
-
 /** Asymmetric JWS algorithms the service can verify; `none` and HS* are never accepted. */
 export const SUPPORTED_ALGORITHMS = [
   'RS256',
@@ -57,28 +49,11 @@ export const SUPPORTED_ALGORITHMS = [
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 function text(env: Env, name: string, fallback?: string): string {
   const value = env[name]?.trim();
   if (value !== undefined && value !== '') return value;
   if (fallback !== undefined) return fallback;
   throw new ConfigError(name, 'is required');
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max)
-    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
 }
 
 function list(env: Env, name: string, fallback: readonly string[] = []): string[] {
