@@ -1,28 +1,22 @@
+import type { AgentClaim as PolicyAgentClaim, SubjectClaims } from '@verdict/sidecar/engine';
+
 /** An AI agent acting for a user (the `agent` claim). */
-export interface AgentClaim {
-  readonly id: string;
+export interface AgentClaim extends PolicyAgentClaim {
   readonly client_type: 'confidential' | 'public';
 }
 
-/** The verified claims of an RFC 9068 access token, as ARCHITECTURE.md names them. */
-export interface AccessTokenClaims {
+/**
+ * The verified claims of an RFC 9068 access token, as ARCHITECTURE.md names them: what the policy
+ * reads (SubjectClaims) plus the registered claims the verifier checked.
+ */
+export interface AccessTokenClaims extends SubjectClaims {
   readonly iss: string;
   readonly aud: string | readonly string[];
   readonly exp: number;
   readonly iat: number;
   readonly nbf?: number;
   readonly jti: string;
-  readonly sub: string;
-  readonly client_id: string;
-  readonly scope: string;
-  readonly roles?: readonly string[];
-  readonly department?: string;
-  readonly acr?: string;
-  readonly auth_time?: number;
   readonly agent?: AgentClaim;
-  readonly transaction_not_older_than?: number;
-  readonly transaction_amount_limit?: number;
-  readonly excluded_categories?: readonly string[];
 }
 
 /** Required claims and the JSON type each must have. */

@@ -4,6 +4,8 @@ import {
   type DecisionResult,
   type ListFilterResult,
   type PolicyAction,
+  type PolicyEnvironment,
+  type PolicyResource,
 } from '@verdict/sidecar/engine';
 import type { AccessTokenClaims } from '../auth/claims.js';
 
@@ -23,22 +25,13 @@ export const ACTIONS = POLICY_ACTIONS;
 
 export type Action = PolicyAction;
 
-/** The attributes of the resource a decision is about. */
-export interface ResourceAttributes {
+/** The attributes of the resource a decision is about: a transaction or the audit log. */
+export interface ResourceAttributes extends PolicyResource {
   readonly type: 'transaction' | 'audit';
-  readonly id?: string;
-  readonly owner?: string;
-  readonly department?: string;
-  readonly amount_minor?: number;
-  readonly currency?: string;
-  readonly category?: string;
-  readonly status?: string;
-  readonly created_at?: string;
 }
 
 /** What the service knows of the request's surroundings; `now` because the policy has no clock. */
-export interface Environment {
-  readonly now: string;
+export interface Environment extends PolicyEnvironment {
   readonly request_id: string;
   readonly ip: string;
 }
