@@ -2,8 +2,8 @@
 // for a batch of 100, measured side by side in one run on the compiled bundle.
 // Run: npm run bench -- engine   (results: bench/results/engine.md)
 import { Engine } from '@verdict/sidecar/engine';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { report } from './support/results.js';
 
 const BUNDLE = join(import.meta.dirname, '..', 'policies', 'build', 'bundle.tar.gz');
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
@@ -98,13 +98,9 @@ const rows = cases.map(([name, per, run]) => {
   const r = measure(run);
   return `| ${name} | ${r.ops.toFixed(0)} | ${(r.ops * per).toFixed(0)} | ${(r.p50 * 1000).toFixed(0)} | ${(r.p99 * 1000).toFixed(0)} |`;
 });
-const table = [
-  `Engine (WASM, in-process), bundle revision ${engine.revision}, ${DURATION_MS / 1000} s per row, ${new Date().toISOString()}, node ${process.version}`,
-  '',
-  '| case | calls/s | decisions/s | p50 µs | p99 µs |',
-  '|---|---|---|---|---|',
-  ...rows,
-].join('\n');
-process.stdout.write(`${table}\n`);
-mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'engine.md'), `${table}\n`);
+report(
+  'engine',
+  `Engine (WASM, in-process), bundle revision ${engine.revision}, ${DURATION_MS / 1000} s per row`,
+  ['case', 'calls/s', 'decisions/s', 'p50 µs', 'p99 µs'],
+  rows,
+);

@@ -2,9 +2,9 @@
 // one run: throughput and latency of one decision, and of a batch of 100, over keep-alive HTTP.
 // Run: npm run bench -- sidecar   (results: bench/results/sidecar.md)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../service/test/support/prometheus.js';
+import { report } from './support/results.js';
 import { runLoad } from './support/run-load.js';
 
 const root = join(import.meta.dirname, '..');
@@ -120,16 +120,12 @@ try {
       );
     }
   }
-  const table = [
-    `Sidecar vs opa run --server, same requests, ${CONCURRENCY} keep-alive connections, ${DURATION_MS / 1000} s per row, ${new Date().toISOString()}, node ${process.version}, opa v1.22.2`,
-    '',
-    '| request | server | req/s | p50 ms | p99 ms | errors | req/s vs opa |',
-    '|---|---|---|---|---|---|---|',
-    ...rows,
-  ].join('\n');
-  process.stdout.write(`${table}\n`);
-  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  writeFileSync(join(import.meta.dirname, 'results', 'sidecar.md'), `${table}\n`);
+  report(
+    'sidecar',
+    `Sidecar vs opa run --server, same requests, ${CONCURRENCY} keep-alive connections, ${DURATION_MS / 1000} s per row, opa v1.22.2`,
+    ['request', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/s vs opa'],
+    rows,
+  );
 } finally {
   for (const child of children) child.kill('SIGTERM');
 }

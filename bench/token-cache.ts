@@ -4,7 +4,7 @@
 // Run: npm run bench -- token-cache   (results: bench/results/token-cache.md)
 import Koa from 'koa';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { sealWith } from '../service/src/audit/record.js';
 import { policyAuthorizer } from '../service/test/support/harness.js';
 import { createLogger } from '../service/src/logger.js';
 import { SqliteStore } from '../service/src/store/sqlite-store.js';
+import { report } from './support/results.js';
 import { runLoad } from './support/run-load.js';
 import {
   ALGORITHMS,
@@ -139,15 +140,11 @@ for (const alg of ['ES256', 'RS256']) {
     );
   }
 }
-const table = [
-  `Token cache, ${CONCURRENCY} keep-alive connections, ${DURATION_MS / 1000} s per row, ${new Date().toISOString()}, node ${process.version}`,
-  '',
-  '| token alg | server | req/s | p50 ms | p99 ms | errors | vs bare Koa |',
-  '|---|---|---|---|---|---|---|',
-  ...rows,
-].join('\n');
-process.stdout.write(`${table}\n`);
-mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'token-cache.md'), `${table}\n`);
+report(
+  'token-cache',
+  `Token cache, ${CONCURRENCY} keep-alive connections, ${DURATION_MS / 1000} s per row`,
+  ['token alg', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs bare Koa'],
+  rows,
+);
 await Promise.all([cached.close(), uncached.close(), issuer.stop()]);
 bareServer.server.close();
