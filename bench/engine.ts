@@ -3,35 +3,18 @@
 // Run: npm run bench -- engine   (results: bench/results/engine.md)
 import { Engine } from '@verdict/sidecar/engine';
 import { join } from 'node:path';
+import { BENCH_ENVIRONMENT, benchResource, MANAGER } from './support/fixtures.js';
 import { report } from './support/results.js';
 
 const BUNDLE = join(import.meta.dirname, '..', 'policies', 'build', 'bundle.tar.gz');
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 
-const environment = { now: '2026-11-23T10:00:00Z', request_id: 'bench', ip: '127.0.0.1' };
-const resource = (i: number) => ({
-  type: 'transaction',
-  id: `t-${i}`,
-  owner: i % 2 === 0 ? 'alice' : 'bob',
-  department: 'retail',
-  amount_minor: 1000 + i,
-  currency: 'EUR',
-  category: 'groceries',
-  status: 'pending',
-  created_at: '2026-11-20T09:30:00Z',
-});
+const environment = BENCH_ENVIRONMENT;
+const resource = (i: number) => benchResource(i, i % 2 === 0 ? 'alice' : 'bob');
 const customer = {
   claims: { sub: 'alice', client_id: 'web-app', scope: 'transactions:read transactions:write' },
 };
-const manager = {
-  claims: {
-    sub: 'mia',
-    client_id: 'web-app',
-    scope: 'transactions:read transactions:approve',
-    roles: ['manager'],
-    department: 'retail',
-  },
-};
+const manager = MANAGER;
 const agent = {
   claims: {
     ...customer.claims,

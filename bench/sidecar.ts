@@ -4,6 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../service/test/support/prometheus.js';
+import { startSidecar, waitHealthy } from '../service/test/support/sidecar-process.js';
+import { BENCH_ENVIRONMENT, benchResource, MANAGER } from './support/fixtures.js';
 import { report } from './support/results.js';
 import { runLoad } from './support/run-load.js';
 
@@ -11,40 +13,9 @@ const root = join(import.meta.dirname, '..');
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const CONCURRENCY = 16;
 
-async function ready(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/health?bundles`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
-const environment = { now: '2026-11-23T10:00:00Z', request_id: 'bench', ip: '127.0.0.1' };
-const subject = {
-  claims: {
-    sub: 'mia',
-    client_id: 'web-app',
-    scope: 'transactions:read transactions:approve',
-    roles: ['manager'],
-    department: 'retail',
-  },
-};
-const resource = (i: number) => ({
-  type: 'transaction',
-  id: `t-${i}`,
-  owner: 'alice',
-  department: 'retail',
-  amount_minor: 1000 + i,
-  currency: 'EUR',
-  category: 'groceries',
-  status: 'pending',
-  created_at: '2026-11-20T09:30:00Z',
-});
+const environment = BENCH_ENVIRONMENT;
+const subject = MANAGER;
+const resource = (i: number) => benchResource(i);
 const requests = [
   {
     name: 'decision (manager approves)',
@@ -64,36 +35,24 @@ const requests = [
 ];
 
 const [sidecarPort, opaPort] = [await freePort(), await freePort()];
-const children: ChildProcess[] = [
-  spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'sidecar', 'src', 'main.ts')], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(sidecarPort),
-      BUNDLE_PATH: join(root, 'policies', 'build', 'bundle.tar.gz'),
-      DECISION_LOG: 'off',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
-  }),
-  spawn(
-    join(root, '.tools', 'bin', 'opa'),
-    [
-      'run',
-      '--server',
-      '--addr',
-      `127.0.0.1:${opaPort}`,
-      '--bundle',
-      join(root, 'policies', 'build', 'rego-bundle.tar.gz'),
-      '--log-level',
-      'error',
-    ],
-    {
-      stdio: 'ignore',
-    },
-  ),
-];
+const opa = spawn(
+  join(root, '.tools', 'bin', 'opa'),
+  [
+    'run',
+    '--server',
+    '--addr',
+    `127.0.0.1:${opaPort}`,
+    '--bundle',
+    join(root, 'policies', 'build', 'rego-bundle.tar.gz'),
+    '--log-level',
+    'error',
+  ],
+  { stdio: 'ignore' },
+);
+const children: ChildProcess[] = [opa];
 try {
-  await Promise.all([ready(`http://127.0.0.1:${sidecarPort}`), ready(`http://127.0.0.1:${opaPort}`)]);
+  children.push(await startSidecar(sidecarPort));
+  await waitHealthy(`http://127.0.0.1:${opaPort}`, opa, 'opa run --server');
   const rows: string[] = [];
   for (const request of requests) {
     const body = JSON.stringify({ input: request.input });

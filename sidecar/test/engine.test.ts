@@ -15,6 +15,7 @@ import {
   type PolicyResource,
 } from '../src/engine.js';
 import { buildWasmBundle, FIXTURE_ENTRYPOINTS, tempDir } from './helpers/opa.js';
+import { ENVIRONMENT, fixtureResource } from './helpers/fixtures.js';
 import { tarGz } from './helpers/tar-writer.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -37,22 +38,8 @@ test.after.always(async () => {
 });
 
 const alice = { sub: 'alice', client_id: 'web-app', scope: 'transactions:read' };
-const environment = { now: '2026-11-23T10:00:00Z', request_id: 'req-1', ip: '203.0.113.7' };
-
-function resource(overrides: Partial<PolicyResource> & Record<string, unknown> = {}): PolicyResource {
-  return {
-    type: 'transaction',
-    id: 'tx-1',
-    owner: 'alice',
-    department: 'retail',
-    amount_minor: 12050,
-    currency: 'EUR',
-    category: 'groceries',
-    status: 'pending',
-    created_at: '2026-11-20T09:30:00Z',
-    ...overrides,
-  };
-}
+const environment = ENVIRONMENT;
+const resource = fixtureResource;
 
 function input(overrides: Partial<PolicyInput> = {}): PolicyInput {
   return {

@@ -16,15 +16,25 @@ export async function startSidecar(port: number): Promise<ChildProcess> {
     },
     stdio: 'ignore',
   });
+  await waitHealthy(`http://127.0.0.1:${port}`, child, 'the sidecar');
+  return child;
+}
+
+/**
+ * Waits until an OPA-compatible server (the sidecar or `opa run --server`) answers
+ * `/health?bundles` with 200; kills it and throws when it exits or takes over 20 s.
+ */
+export async function waitHealthy(url: string, child: ChildProcess, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health?bundles`)).ok) return child;
+      if ((await fetch(`${url}/health?bundles`)).ok) return;
     } catch {
       // not up yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error('sidecar did not start');
+  throw new Error(`${what} did not become ready in 20 s`);
 }

@@ -5,6 +5,7 @@ import { OPAClient } from '@open-policy-agent/opa';
 import test from 'ava';
 import type { RunningSidecar } from '../../src/sidecar.js';
 import { buildWasmBundle, tempDir } from '../helpers/opa.js';
+import { fixtureResource } from '../helpers/fixtures.js';
 import { post, startTestSidecar } from '../helpers/sidecar.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -16,17 +17,8 @@ let bundlePath: string;
 const input = {
   subject: { claims: { sub: 'alice', client_id: 'web-app', scope: 'transactions:read' } },
   action: 'transactions:read',
-  resource: {
-    type: 'transaction',
-    id: 'tx-1',
-    owner: 'alice',
-    department: 'retail',
-    amount_minor: 12050,
-    currency: 'EUR',
-    category: 'groceries',
-    status: 'pending',
-    created_at: '2026-11-20T09:30:00Z',
-  },
+  resource: fixtureResource(),
+
   environment: { now: '2026-11-23T10:00:00Z' },
 };
 const ALLOW = { allow: true, visible: true, reasons: [], redact: [] };

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import test from 'ava';
 import type { RunningSidecar } from '../../src/sidecar.js';
 import { buildWasmBundle, FIXTURE_POLICY, OPA, tempDir } from '../helpers/opa.js';
+import { ENVIRONMENT, fixtureResource } from '../helpers/fixtures.js';
 import { startTestSidecar, waitFor } from '../helpers/sidecar.js';
 
 const run = promisify(execFile);
@@ -64,18 +65,8 @@ test.after.always(async () => {
 });
 
 const claims = { sub: 'alice', client_id: 'web-app', scope: 'transactions:read' };
-const environment = { now: '2026-11-23T10:00:00Z', request_id: 'req-1', ip: '203.0.113.7' };
-const resource = {
-  type: 'transaction',
-  id: 'tx-1',
-  owner: 'alice',
-  department: 'retail',
-  amount_minor: 12050,
-  currency: 'EUR',
-  category: 'groceries',
-  status: 'pending',
-  created_at: '2026-11-20T09:30:00Z',
-};
+const environment = ENVIRONMENT;
+const resource = fixtureResource();
 const decisionInput = (over: Record<string, unknown> = {}) => ({
   subject: { claims },
   action: 'transactions:read',
