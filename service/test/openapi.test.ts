@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { OPENAPI_FILE, openApiText } from '../src/dev/write-openapi.js';
 import { openApiDocument } from '../src/openapi.js';
-import { Harness } from './support/harness.js';
+import { Harness, NEW_TRANSACTION } from './support/harness.js';
 
 test('the committed openapi.json is the document the service serves (npm run openapi rewrites it)', (t) => {
   t.is(readFileSync(OPENAPI_FILE, 'utf8'), openApiText());
@@ -21,13 +21,7 @@ test('responses match the OpenAPI schemas', async (t) => {
   const token = await h.token();
   const created = await h.request('POST', '/transactions', {
     token,
-    body: {
-      account_id: 'a-1',
-      amount_minor: 5,
-      currency: 'EUR',
-      category: 'other',
-      counterparty: { name: 'X', account: 'Y1' },
-    },
+    body: NEW_TRANSACTION,
   });
   const list = await h.request('GET', '/transactions', { token });
   const problem = await h.request('GET', '/transactions');

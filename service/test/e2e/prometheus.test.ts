@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SidecarAuthorizer } from '../../src/authz/sidecar-authorizer.js';
 import { adminServer } from '../../src/metrics/admin-server.js';
-import { Harness } from '../support/harness.js';
+import { Harness, NEW_TRANSACTION } from '../support/harness.js';
 import { freePort, TestPrometheus } from '../support/prometheus.js';
 import { startSidecar } from '../support/sidecar-process.js';
 
@@ -77,13 +77,7 @@ test('a real Prometheus scrapes service and sidecar and sees the requests the te
   for (let i = 0; i < 3; i++) {
     await h.request('POST', '/transactions', {
       token,
-      body: {
-        account_id: 'a-1',
-        amount_minor: 10 + i,
-        currency: 'EUR',
-        category: 'other',
-        counterparty: { name: 'X', account: 'Y1' },
-      },
+      body: NEW_TRANSACTION,
     });
   }
   await h.request('GET', '/transactions', {

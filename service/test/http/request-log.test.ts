@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Harness } from '../support/harness.js';
+import { Harness, NEW_TRANSACTION } from '../support/harness.js';
 
 test('one log line per request with route template, status, client and error code — never a token', async (t) => {
   const h = await Harness.start();
@@ -7,13 +7,7 @@ test('one log line per request with route template, status, client and error cod
   const token = await h.token({ sub: 'logan', client_id: 'log-app' });
   const created = await h.request('POST', '/transactions', {
     token,
-    body: {
-      account_id: 'a-1',
-      amount_minor: 5,
-      currency: 'EUR',
-      category: 'other',
-      counterparty: { name: 'X', account: 'Y1' },
-    },
+    body: NEW_TRANSACTION,
   });
   await h.request('GET', `/transactions/${created.body.id}`, {
     token,
