@@ -83,8 +83,14 @@ if (!(await waitReady(`http://127.0.0.1:${port}/health/ready`, Date.now() + 30_0
 Verdict is running (development tokens, SQLite at ${env.DATABASE_URL}, policy decisions by the
 ${env.PDP_MODE === 'sidecar' ? `sidecar on 127.0.0.1:${sidecarEnv.PORT}, decision log in data/decisions.jsonl` : 'embedded engine'}).
 
-  TOKEN=$(npm run -s token -- --sub alice --scope "transactions:read transactions:write")
-  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/transactions
+  TOKEN=$(npm run -s token -- --sub alice --scope "transactions:read transactions:write accounts:read")
+  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/accounts
+  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/transactions?account_id=acct-alice-1
+  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"account_id":"acct-alice-1","amount_minor":1250,"currency":"EUR","category":"dining","counterparty":{"name":"Cafe","account":"FR7630006"}}' \
+    http://127.0.0.1:${port}/transactions
+
+  alice holds account acct-alice-1 (retail), bob acct-bob-1 (retail), carol acct-carol-1 (private).
 
   OpenAPI: http://127.0.0.1:${port}/openapi.json    metrics: http://127.0.0.1:9464/metrics
   Ctrl-C stops everything.

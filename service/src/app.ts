@@ -1,5 +1,7 @@
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { accountRoutes } from './accounts/routes.js';
+import type { AccountStore } from './accounts/store.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
@@ -23,7 +25,7 @@ import type { TransactionStore } from './transactions/store.js';
 /** Everything the app is built from; `server.ts` makes the real ones, tests their own. */
 export interface AppDeps {
   readonly logger: Logger;
-  readonly store: TransactionStore;
+  readonly store: TransactionStore & AccountStore;
   readonly authorizer: Authorizer;
   readonly verifier: JwtVerifier;
   readonly readiness: readonly ReadinessCheck[];
@@ -87,6 +89,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     },
   };
   const api = transactionRoutes({ ...authorizeDeps, store: deps.store, guard });
+  const accounts = accountRoutes({ ...authorizeDeps, store: deps.store, guard });
   const audit = auditRoutes({ ...authorizeDeps, store: deps.store, guard });
 
   app.silent = true;
@@ -110,6 +113,8 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     .use(bodyLimit)
     .use(api.routes())
     .use(api.allowedMethods())
+    .use(accounts.routes())
+    .use(accounts.allowedMethods())
     .use(audit.routes())
     .use(audit.allowedMethods())
     .use(publicRouter.allowedMethods());

@@ -12,6 +12,11 @@ export const POLICY_ACTIONS = [
   'transactions:delete',
   'transactions:approve',
   'transactions:reject',
+  'accounts:open',
+  'accounts:list',
+  'accounts:read',
+  'accounts:freeze',
+  'accounts:unfreeze',
   'audit:read',
 ] as const;
 
@@ -35,8 +40,10 @@ export interface SubjectClaims {
   readonly acr?: string;
   readonly auth_time?: number;
   readonly agent?: AgentClaim;
-  readonly transaction_not_older_than?: number;
-  readonly transaction_amount_limit?: number;
+  /** Integer days, or an RFC 3339 full-date (`"2025-10-01"`) as in the AI-agent guidance. */
+  readonly transaction_not_older_than?: number | string;
+  /** Integer minor units, or a string of digits. */
+  readonly transaction_amount_limit?: number | string;
   readonly excluded_categories?: readonly string[];
 }
 
@@ -56,6 +63,16 @@ export interface PolicyResource {
   readonly category?: string;
   readonly status?: string;
   readonly created_at?: string;
+  /** The account a transaction belongs to (every transaction action carries it). */
+  readonly account?: PolicyAccount;
+}
+
+/** The attributes of an account that a transaction's decision reads. */
+export interface PolicyAccount {
+  readonly id: string;
+  readonly owner: string;
+  readonly department: string;
+  readonly status: string;
 }
 
 /** The request's surroundings; `now` (RFC 3339) because WASM has no clock. */
@@ -82,10 +99,10 @@ export interface BatchInput {
   readonly environment: PolicyEnvironment;
 }
 
-/** Input of `verdict/authz/list_filter`. */
+/** Input of `verdict/authz/list_filter`: store conditions for the transactions or the accounts list. */
 export interface ListFilterInput {
   readonly subject: PolicySubject;
-  readonly action: 'transactions:list';
+  readonly action: 'transactions:list' | 'accounts:list';
   readonly environment: PolicyEnvironment;
 }
 

@@ -35,6 +35,7 @@ export type {
   ListFilterClause,
   ListFilterInput,
   ListFilterResult,
+  PolicyAccount,
   PolicyAction,
   PolicyEnvironment,
   PolicyInput,

@@ -41,15 +41,51 @@ export interface AuthorizeDeps {
   readonly onDecision?: (action: Action, outcome: 'allow' | 'deny' | 'error', reason: string) => void;
 }
 
+/** Counts a refused or failed policy call and audits it; the refusal stands even if the audit fails. */
+async function recordRefusal(
+  { now, recordDenial, onDecision }: AuthorizeDeps,
+  state: AuthorizedState,
+  action: Action,
+  error: ApiError,
+  reasons: readonly string[],
+): Promise<void> {
+  const failed = error.status >= 500;
+  onDecision?.(action, failed ? 'error' : 'deny', reasons[0] ?? error.code);
+  await recordDenial(
+    auditEntry(state, now(), {
+      action,
+      outcome: failed ? 'error' : 'denied',
+      status: error.status,
+      reasons,
+    }),
+  );
+}
+
+/**
+ * Runs a policy call that is not a single decision (a list filter, a batch) on the path every
+ * decision takes: a failure is counted and audited like a refused decision, then thrown.
+ */
+export async function policyCall<T>(
+  deps: AuthorizeDeps,
+  state: AuthorizedState,
+  action: Action,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ApiError) await recordRefusal(deps, state, action, error, [error.code]);
+    throw error;
+  }
+}
+
 /**
  * Asks the policy about `action` on `ctx.state.resource` and enforces the answer (ARCHITECTURE.md
  * order); the handler runs only on an allow, with the fields to redact in `ctx.state.redact`.
  * Every refusal — deny, step-up challenge, no decision, PDP failure — is audited before it is thrown.
  */
-export function authorize(
-  { authorizer, now, recordDenial, onDecision }: AuthorizeDeps,
-  action: Action,
-): Middleware<AuthorizedState> {
+export function authorize(deps: AuthorizeDeps, action: Action): Middleware<AuthorizedState> {
+  const { authorizer, now, onDecision } = deps;
   return async function authorize(ctx, next) {
     const { claims, resource } = ctx.state;
     if (claims === undefined || resource === undefined)
@@ -65,18 +101,8 @@ export function authorize(
       ctx.state.redact = enforce(decision);
       onDecision?.(action, 'allow', 'none');
     } catch (error) {
-      if (error instanceof ApiError) {
-        const reasons = reasonCodes(decision, error);
-        onDecision?.(action, error.status >= 500 ? 'error' : 'deny', reasons[0] ?? error.code);
-        await recordDenial(
-          auditEntry(ctx.state, now(), {
-            action,
-            outcome: error.status >= 500 ? 'error' : 'denied',
-            status: error.status,
-            reasons,
-          }),
-        );
-      }
+      if (error instanceof ApiError)
+        await recordRefusal(deps, ctx.state, action, error, reasonCodes(decision, error));
       throw error;
     }
     await next();

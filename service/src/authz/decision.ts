@@ -3,6 +3,7 @@ import {
   type BatchResult,
   type DecisionResult,
   type ListFilterResult,
+  type PolicyAccount,
   type PolicyAction,
   type PolicyEnvironment,
   type PolicyResource,
@@ -25,9 +26,15 @@ export const ACTIONS = POLICY_ACTIONS;
 
 export type Action = PolicyAction;
 
-/** The attributes of the resource a decision is about: a transaction or the audit log. */
+/** What a transaction's decision knows of its account. */
+export interface AccountAttributes extends PolicyAccount {
+  readonly status: 'open' | 'frozen';
+}
+
+/** The attributes of the resource a decision is about: a transaction, an account or the audit log. */
 export interface ResourceAttributes extends PolicyResource {
-  readonly type: 'transaction' | 'audit';
+  readonly type: 'transaction' | 'account' | 'audit';
+  readonly account?: AccountAttributes;
 }
 
 /** What the service knows of the request's surroundings; `now` because the policy has no clock. */
@@ -55,7 +62,7 @@ export interface BatchInput {
 /** Input of the list filter. */
 export interface ListFilterInput {
   readonly subject: { readonly claims: AccessTokenClaims };
-  readonly action: 'transactions:list';
+  readonly action: 'transactions:list' | 'accounts:list';
   readonly environment: Environment;
 }
 

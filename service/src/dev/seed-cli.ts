@@ -1,5 +1,5 @@
 import { openStore } from '../store/open-store.js';
-import { seedDemoData } from './seed.js';
+import { DEMO_ACCOUNTS, seedDemoData } from './seed.js';
 
 /**
  * DEVELOPMENT ONLY: `tsx src/dev/seed-cli.ts sqlite:<path> [audit-key-file]` seeds demo data into an
@@ -10,5 +10,7 @@ const { store } = openStore(url, process.argv[3]);
 const added = await seedDemoData(store, Date.now());
 await store.close();
 process.stdout.write(
-  added > 0 ? `seeded ${added} demo transactions into ${url}\n` : `${url} already has data\n`,
+  added > 0
+    ? `seeded ${DEMO_ACCOUNTS.length} demo accounts and ${added} demo transactions into ${url}\n`
+    : `${url} already has data\n`,
 );

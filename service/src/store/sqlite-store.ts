@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Account, AccountStatus } from '../accounts/model.js';
+import type { AccountListQuery, AccountStore } from '../accounts/store.js';
 import type { AuditEntry, AuditRecord } from '../audit/record.js';
 import type { ListFilterClause } from '../authz/decision.js';
 import type { Category, Status, Transaction, TransactionChanges } from '../transactions/model.js';
@@ -70,6 +72,28 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_log_time ON audit_log (time);
    CREATE INDEX audit_log_sub ON audit_log (sub, seq);
    CREATE INDEX audit_log_resource ON audit_log (resource_id, seq);`,
+  // Accounts: every transaction belongs to one, and takes its owner and department. Older rows
+  // get the account their account_id names, from the earliest transaction on it.
+  `CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     department TEXT NOT NULL,
+     currency TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     version INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX accounts_page ON accounts (created_at DESC, id DESC);
+   CREATE INDEX accounts_owner ON accounts (owner, created_at DESC, id DESC);
+   CREATE INDEX accounts_department ON accounts (department, created_at DESC, id DESC);
+   INSERT INTO accounts (id, owner, department, currency, status, created_at, version)
+     SELECT account_id, owner, department, currency, 'open', MIN(created_at), 1
+     FROM transactions GROUP BY account_id;
+   UPDATE transactions SET
+     owner = (SELECT owner FROM accounts WHERE accounts.id = transactions.account_id),
+     department = (SELECT department FROM accounts WHERE accounts.id = transactions.account_id);
+   CREATE INDEX transactions_account ON transactions (account_id, created_at DESC, id DESC);
+   ALTER TABLE idempotency_keys ADD COLUMN etag TEXT NOT NULL DEFAULT '';`,
 ];
 
 /** How long an idempotency key is remembered. */
@@ -90,6 +114,20 @@ interface Row {
   created_at: string;
   updated_at: string;
   version: number;
+}
+
+interface AccountRow {
+  id: string;
+  owner: string;
+  department: string;
+  currency: string;
+  status: string;
+  created_at: string;
+  version: number;
+}
+
+function fromAccountRow(row: AccountRow): Account {
+  return { ...row, status: row.status as AccountStatus };
 }
 
 interface AuditRow extends Omit<AuditRecord, 'reasons' | 'changed_fields'> {
@@ -113,6 +151,7 @@ interface IdempotencyRow {
   status: number;
   body: string;
   location: string;
+  etag: string;
 }
 
 function fromRow(row: Row): Transaction {
@@ -139,6 +178,7 @@ function fromIdempotencyRow(row: IdempotencyRow): StoredResponse {
     status: row.status,
     body: JSON.parse(row.body),
     location: row.location,
+    etag: row.etag,
   };
 }
 
@@ -147,10 +187,29 @@ function isoTime(value: string): string {
   return new Date(value).toISOString();
 }
 
-/** SQL for "any clause matches", clause fields ANDed; no clause matches no row. */
-function clausesSql(anyOf: readonly ListFilterClause[], params: unknown[]): string {
+/** The list-filter fields a table has columns for. */
+const TRANSACTION_FILTER_FIELDS: ReadonlySet<string> = new Set([
+  'owner',
+  'department',
+  'currency',
+  'created_at_gte',
+  'amount_minor_lte',
+  'category_not_in',
+]);
+const ACCOUNT_FILTER_FIELDS: ReadonlySet<string> = new Set(['owner', 'department', 'currency']);
+
+/**
+ * SQL for "any clause matches", clause fields ANDed; no clause matches no row, and neither does a
+ * clause with a field the table cannot check (fail closed).
+ */
+function clausesSql(
+  anyOf: readonly ListFilterClause[],
+  params: unknown[],
+  fields: ReadonlySet<string> = TRANSACTION_FILTER_FIELDS,
+): string {
   if (anyOf.length === 0) return '0';
   const clauses = anyOf.map((clause) => {
+    if (Object.keys(clause).some((field) => !fields.has(field))) return '0';
     const parts: string[] = [];
     const where = (sql: string, ...values: unknown[]): void => {
       parts.push(sql);
@@ -169,7 +228,7 @@ function clausesSql(anyOf: readonly ListFilterClause[], params: unknown[]): stri
 }
 
 /** The default store: one SQLite file, created and migrated when opened. */
-export class SqliteStore implements TransactionStore {
+export class SqliteStore implements TransactionStore, AccountStore {
   readonly #db: Database.Database;
 
   private constructor(
@@ -227,6 +286,7 @@ export class SqliteStore implements TransactionStore {
       this.onAuditFailure?.();
       throw error;
     }
+    this.onAuditAppended?.();
     return record;
   }
 
@@ -270,12 +330,70 @@ export class SqliteStore implements TransactionStore {
     return Promise.resolve(rows.map(fromAuditRow));
   }
 
+  /** Called right after an audit record is inserted, inside its transaction (the checkpointer sets it). */
+  onAuditAppended: (() => void) | undefined;
+
+  #auditHeadQuery: Database.Statement | undefined;
+
+  auditHead(): { seq: number; mac: string; time: string } | undefined {
+    this.#auditHeadQuery ??= this.#db.prepare('SELECT seq, mac, time FROM audit_log ORDER BY seq DESC LIMIT 1');
+    return this.#auditHeadQuery.get() as { seq: number; mac: string; time: string } | undefined;
+  }
+
   *auditTrail(): Iterable<AuditRecord> {
     for (const row of this.#db
       .prepare('SELECT * FROM audit_log ORDER BY seq')
       .iterate() as Iterable<AuditRow>) {
       yield fromAuditRow(row);
     }
+  }
+
+  /**
+   * Runs `insert` in one write transaction with its audit record, unless the key already holds a
+   * response (a replay); stores the response under the key when there is one.
+   */
+  #createOnce<T>(
+    audit: AuditEntry,
+    idempotency: IdempotencyKey | undefined,
+    respond: ((created: T) => Omit<StoredResponse, 'fingerprint'>) | undefined,
+    createdAt: string,
+    insert: () => T | undefined,
+  ): CreateOutcome<T> {
+    const db = this.#db;
+    const run = db.transaction((): CreateOutcome<T> => {
+      if (idempotency !== undefined) {
+        db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(
+          new Date(this.now() - IDEMPOTENCY_TTL_MS).toISOString(),
+        );
+        const existing = db
+          .prepare(
+            'SELECT fingerprint, status, body, location, etag FROM idempotency_keys WHERE scope = ? AND key = ?',
+          )
+          .get(idempotency.scope, idempotency.key) as IdempotencyRow | undefined;
+        if (existing !== undefined) return { kind: 'replay', response: fromIdempotencyRow(existing) };
+      }
+      const created = insert();
+      if (created === undefined) return { kind: 'account_not_open' };
+      if (idempotency !== undefined && respond !== undefined) {
+        const response = respond(created);
+        db.prepare(
+          `INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, location, created_at, etag)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          idempotency.scope,
+          idempotency.key,
+          idempotency.fingerprint,
+          response.status,
+          JSON.stringify(response.body),
+          response.location,
+          createdAt,
+          response.etag,
+        );
+      }
+      this.#append(audit);
+      return { kind: 'created', created };
+    });
+    return run.immediate();
   }
 
   create(
@@ -285,64 +403,115 @@ export class SqliteStore implements TransactionStore {
     respond?: (transaction: Transaction) => Omit<StoredResponse, 'fingerprint'>,
   ): Promise<CreateOutcome> {
     const db = this.#db;
-    const run = db.transaction((): CreateOutcome => {
-      if (idempotency !== undefined) {
-        db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(
-          new Date(this.now() - IDEMPOTENCY_TTL_MS).toISOString(),
-        );
-        const existing = db
-          .prepare(
-            'SELECT fingerprint, status, body, location FROM idempotency_keys WHERE scope = ? AND key = ?',
-          )
-          .get(idempotency.scope, idempotency.key) as IdempotencyRow | undefined;
-        if (existing !== undefined) return { kind: 'replay', response: fromIdempotencyRow(existing) };
-      }
-      db.prepare(
-        `INSERT INTO transactions (id, owner, account_id, amount_minor, currency, category, counterparty_name,
-           counterparty_account, note, status, department, created_at, updated_at, version)
-         VALUES (@id, @owner, @account_id, @amount_minor, @currency, @category, @counterparty_name,
-           @counterparty_account, @note, @status, @department, @created_at, @updated_at, @version)`,
-      ).run({
-        id: transaction.id,
-        owner: transaction.owner,
-        account_id: transaction.account_id,
-        amount_minor: transaction.amount_minor,
-        currency: transaction.currency,
-        category: transaction.category,
-        counterparty_name: transaction.counterparty.name,
-        counterparty_account: transaction.counterparty.account,
-        note: transaction.note,
-        status: transaction.status,
-        department: transaction.department,
-        created_at: transaction.created_at,
-        updated_at: transaction.updated_at,
-        version: transaction.version,
-      });
-      if (idempotency !== undefined && respond !== undefined) {
-        const response = respond(transaction);
+    return Promise.resolve(
+      this.#createOnce(audit, idempotency, respond, transaction.created_at, () => {
+        // The decision saw an open account; it must still be open when the row goes in.
+        const account = db.prepare('SELECT status FROM accounts WHERE id = ?').get(transaction.account_id) as
+          | { status: string }
+          | undefined;
+        if (account?.status !== 'open') return undefined;
         db.prepare(
-          `INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, location, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          idempotency.scope,
-          idempotency.key,
-          idempotency.fingerprint,
-          response.status,
-          JSON.stringify(response.body),
-          response.location,
-          transaction.created_at,
-        );
-      }
-      this.#append(audit);
-      return { kind: 'created', transaction };
+          `INSERT INTO transactions (id, owner, account_id, amount_minor, currency, category, counterparty_name,
+             counterparty_account, note, status, department, created_at, updated_at, version)
+           VALUES (@id, @owner, @account_id, @amount_minor, @currency, @category, @counterparty_name,
+             @counterparty_account, @note, @status, @department, @created_at, @updated_at, @version)`,
+        ).run({
+          id: transaction.id,
+          owner: transaction.owner,
+          account_id: transaction.account_id,
+          amount_minor: transaction.amount_minor,
+          currency: transaction.currency,
+          category: transaction.category,
+          counterparty_name: transaction.counterparty.name,
+          counterparty_account: transaction.counterparty.account,
+          note: transaction.note,
+          status: transaction.status,
+          department: transaction.department,
+          created_at: transaction.created_at,
+          updated_at: transaction.updated_at,
+          version: transaction.version,
+        });
+        return transaction;
+      }),
+    );
+  }
+
+  openAccount(
+    account: Account,
+    audit: AuditEntry,
+    idempotency?: IdempotencyKey,
+    respond?: (account: Account) => Omit<StoredResponse, 'fingerprint'>,
+  ): Promise<CreateOutcome<Account>> {
+    return Promise.resolve(
+      this.#createOnce(audit, idempotency, respond, account.created_at, () => {
+        this.#db
+          .prepare(
+            `INSERT INTO accounts (id, owner, department, currency, status, created_at, version)
+             VALUES (@id, @owner, @department, @currency, @status, @created_at, @version)`,
+          )
+          .run(account);
+        return account;
+      }),
+    );
+  }
+
+  getAccount(id: string): Promise<Account | undefined> {
+    const row = this.#db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
+    return Promise.resolve(row === undefined ? undefined : fromAccountRow(row));
+  }
+
+  getAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, Account>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return Promise.resolve(new Map());
+    const rows = this.#db
+      .prepare(`SELECT * FROM accounts WHERE id IN (${unique.map(() => '?').join(', ')})`)
+      .all(...unique) as AccountRow[];
+    return Promise.resolve(new Map(rows.map((row) => [row.id, fromAccountRow(row)])));
+  }
+
+  listAccounts(query: AccountListQuery, anyOf: readonly ListFilterClause[]): Promise<Page<Account>> {
+    const params: unknown[] = [];
+    const where = [clausesSql(anyOf, params, ACCOUNT_FILTER_FIELDS)];
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.after !== undefined) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(query.after.created_at, query.after.created_at, query.after.id);
+    }
+    const rows = this.#db
+      .prepare(`SELECT * FROM accounts WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...params, query.limit + 1) as AccountRow[];
+    return Promise.resolve({
+      items: rows.slice(0, query.limit).map(fromAccountRow),
+      hasMore: rows.length > query.limit,
     });
-    return Promise.resolve(run.immediate());
+  }
+
+  setAccountStatus(
+    id: string,
+    version: number,
+    status: AccountStatus,
+    audit: AuditEntry,
+  ): Promise<Account | undefined> {
+    const change = this.#db.transaction(() => {
+      const row = this.#db
+        .prepare(
+          'UPDATE accounts SET status = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING *',
+        )
+        .get(status, id, version) as AccountRow | undefined;
+      if (row === undefined) return undefined;
+      this.#append(audit);
+      return fromAccountRow(row);
+    });
+    return Promise.resolve(change.immediate());
   }
 
   findIdempotent(scope: string, key: string): Promise<StoredResponse | undefined> {
     const row = this.#db
       .prepare(
-        'SELECT fingerprint, status, body, location, created_at FROM idempotency_keys WHERE scope = ? AND key = ?',
+        'SELECT fingerprint, status, body, location, etag, created_at FROM idempotency_keys WHERE scope = ? AND key = ?',
       )
       .get(scope, key) as (IdempotencyRow & { created_at: string }) | undefined;
     const fresh = row !== undefined && Date.parse(row.created_at) >= this.now() - IDEMPOTENCY_TTL_MS;
@@ -361,6 +530,7 @@ export class SqliteStore implements TransactionStore {
       where.push(sql);
       params.push(value);
     };
+    if (query.account_id !== undefined) filter('account_id = ?', query.account_id);
     if (query.category !== undefined) filter('category = ?', query.category);
     if (query.status !== undefined) filter('status = ?', query.status);
     if (query.since !== undefined) filter('created_at >= ?', isoTime(query.since));

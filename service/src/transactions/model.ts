@@ -34,9 +34,6 @@ export interface Transaction {
   readonly version: number;
 }
 
-/** The department of transactions whose creator's token names none. */
-export const DEFAULT_DEPARTMENT = 'retail';
-
 /** The fields PATCH may change. */
 export interface TransactionChanges {
   readonly note?: string | null;

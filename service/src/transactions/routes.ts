@@ -1,26 +1,27 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Account } from '../accounts/model.js';
+import type { AccountStore } from '../accounts/store.js';
 import { auditEntry } from '../audit/audit-entry.js';
-import { authorize, requestFacts, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
-import { environmentOf } from '../authz/policy-input.js';
+import { authorize, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { redact } from '../authz/enforce.js';
-import { canonicalJson } from '../canonical-json.js';
+import { policyPage } from '../authz/policy-page.js';
 import {
   ForbiddenError,
-  IdempotencyConflictError,
   NotFoundError,
   PreconditionFailedError,
 } from '../errors.js';
+import { idempotencyKeyOf, sendCreated } from '../http/idempotency.js';
+import { requireNoBody } from '../http/empty-body.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validator.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { DEFAULT_DEPARTMENT, etagOf, type Category, type Status, type Transaction } from './model.js';
+import { etagOf, type Category, type Status, type Transaction } from './model.js';
 import { checkIfMatch } from './preconditions.js';
 import { resourceOf, TRANSACTION_COLLECTION } from './resource.js';
 import {
   createTransactionSchema,
-  idempotencyKeySchema,
   listQuerySchema,
   patchTransactionSchema,
 } from './schemas.js';
@@ -28,13 +29,12 @@ import type { ListQuery, TransactionStore } from './store.js';
 
 /** What the transaction routes need. */
 export interface TransactionRoutesDeps extends AuthorizeDeps {
-  readonly store: TransactionStore;
+  readonly store: TransactionStore & AccountStore;
   /** Middleware that runs first on every route: authentication and the per-client rate limit. */
   readonly guard: readonly Middleware<AuthorizedState>[];
 }
 
 interface CreateBody {
-  owner?: string;
   account_id: string;
   amount_minor: number;
   currency: string;
@@ -51,6 +51,7 @@ interface PatchBody {
 interface ListQueryParams {
   limit: number;
   cursor?: string;
+  account_id?: string;
   category?: Category;
   status?: Status;
   since?: string;
@@ -61,6 +62,7 @@ interface ListQueryParams {
 
 interface TransactionState extends AuthorizedState {
   transaction?: Transaction;
+  account?: Account;
   proposed?: Transaction;
   changes?: PatchBody;
 }
@@ -68,12 +70,6 @@ interface TransactionState extends AuthorizedState {
 const validateCreate = validator<CreateBody>('body', createTransactionSchema);
 const validatePatch = validator<PatchBody>('body', patchTransactionSchema);
 const validateListQuery = validator<ListQueryParams>('query', listQuerySchema);
-const validateIdempotencyKey = validator<string>('headers.Idempotency-Key', idempotencyKeySchema);
-const validateEmptyBody = validator<Record<string, never>>('body', {
-  type: 'object',
-  additionalProperties: false,
-  maxProperties: 0,
-});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -87,15 +83,17 @@ export function transactionRoutes({
   guard,
   ...authorizeDeps
 }: TransactionRoutesDeps): Router<TransactionState> {
-  const { authorizer, now } = authorizeDeps;
+  const { now } = authorizeDeps;
   const iso = (): string => new Date(now()).toISOString();
 
   const loadTransaction: Middleware<TransactionState> = async function loadTransaction(ctx, next) {
     const id = (ctx as unknown as { params: Record<string, string> }).params.id ?? '';
     const transaction = UUID.test(id) ? await store.get(id.toLowerCase()) : undefined;
     if (transaction === undefined) throw new NotFoundError();
+    const account = await store.getAccount(transaction.account_id);
     ctx.state.transaction = transaction;
-    ctx.state.resource = resourceOf(transaction);
+    ctx.state.account = account;
+    ctx.state.resource = resourceOf(transaction, account);
     await next();
   };
 
@@ -103,24 +101,30 @@ export function transactionRoutes({
     const body = validateCreate(ctx.state.body ?? {});
     const claims = ctx.state.claims;
     if (claims === undefined) throw new Error('proposeTransaction ran before authentication');
+    // An account that does not exist answers exactly as one the caller may not use (the policy's
+    // not-visible 404), so account ids cannot be probed.
+    const account = await store.getAccount(body.account_id);
+    if (account === undefined) throw new NotFoundError();
     const at = iso();
+    // A transaction belongs to its account's holder and branch, whoever creates it.
     const proposed: Transaction = {
       id: randomUUID(),
-      owner: body.owner ?? claims.sub,
-      account_id: body.account_id,
+      owner: account.owner,
+      account_id: account.id,
       amount_minor: body.amount_minor,
       currency: body.currency,
       category: body.category,
       counterparty: { name: body.counterparty.name, account: body.counterparty.account },
       note: body.note ?? null,
       status: 'pending',
-      department: claims.department ?? DEFAULT_DEPARTMENT,
+      department: account.department,
       created_at: at,
       updated_at: at,
       version: 1,
     };
     ctx.state.proposed = proposed;
-    ctx.state.resource = resourceOf(proposed);
+    ctx.state.account = account;
+    ctx.state.resource = resourceOf(proposed, account);
     await next();
   };
 
@@ -128,20 +132,13 @@ export function transactionRoutes({
     const { proposed, claims, redact: paths } = ctx.state;
     if (proposed === undefined || claims === undefined)
       throw new Error('createTransaction ran without a proposal');
-    const keyHeader = ctx.get('Idempotency-Key');
     const respond = (transaction: Transaction) => ({
       status: 201,
       body: present(transaction, paths),
       location: `/transactions/${transaction.id}`,
+      etag: etagOf(transaction),
     });
-    const idempotency =
-      keyHeader === ''
-        ? undefined
-        : {
-            scope: `${claims.client_id}\u0000${claims.sub}`,
-            key: validateIdempotencyKey(keyHeader),
-            fingerprint: createHash('sha256').update(canonicalJson(ctx.state.body)).digest('base64url'),
-          };
+    const idempotency = idempotencyKeyOf(ctx, claims, ctx.state.body);
     const audit = auditEntry(ctx.state, now(), {
       action: 'transactions:create',
       outcome: 'allowed',
@@ -149,31 +146,23 @@ export function transactionRoutes({
       changedFields: Object.keys(ctx.state.body as object),
     });
     const outcome = await store.create(proposed, audit, idempotency, respond);
-    if (outcome.kind === 'replay') {
-      if (outcome.response.fingerprint !== idempotency?.fingerprint) throw new IdempotencyConflictError();
-      ctx.status = outcome.response.status;
-      ctx.set('Location', outcome.response.location);
-      ctx.set('Idempotent-Replayed', 'true');
-      ctx.body = outcome.response.body;
-      return;
+    if (outcome.kind === 'account_not_open') {
+      // Frozen between the decision and the write: refused as the policy refuses a frozen account.
+      const reasons = ['account_not_open'];
+      await authorizeDeps.recordDenial(
+        auditEntry(ctx.state, now(), { action: 'transactions:create', outcome: 'denied', status: 403, reasons }),
+      );
+      throw new ForbiddenError(reasons);
     }
-    const response = respond(outcome.transaction);
-    ctx.status = response.status;
-    ctx.set('Location', response.location);
-    ctx.set('ETag', etagOf(outcome.transaction));
-    ctx.body = response.body;
+    sendCreated(ctx, outcome, respond, idempotency);
   };
 
   const listTransactions: Middleware<TransactionState> = async function listTransactions(ctx) {
-    const claims = ctx.state.claims;
-    if (claims === undefined) throw new Error('listTransactions ran before authentication');
     const params = validateListQuery({ ...ctx.query });
-    const environment = environmentOf(requestFacts(ctx.state, now));
-    const subject = { claims };
-    const filter = await authorizer.listFilter({ subject, action: 'transactions:list', environment });
     const query: ListQuery = {
       limit: params.limit,
       ...(params.cursor === undefined ? {} : { after: decodeCursor(params.cursor) }),
+      account_id: params.account_id,
       category: params.category,
       status: params.status,
       since: params.since,
@@ -181,19 +170,18 @@ export function transactionRoutes({
       min_amount: params.min_amount,
       max_amount: params.max_amount,
     };
-    const page = await store.list(query, filter.anyOf);
-    const { decisions } = await authorizer.decideBatch({
-      subject,
+    const page = await policyPage(authorizeDeps, ctx.state, {
       action: 'transactions:list',
-      resources: page.items.map(resourceOf),
-      environment,
+      query: (anyOf) => store.list(query, anyOf),
+      resources: async (items) => {
+        const accounts = await store.getAccounts(items.map((item) => item.account_id));
+        return items.map((item) => resourceOf(item, accounts.get(item.account_id)));
+      },
     });
-    const items = page.items.flatMap((transaction, index) => {
-      const decision = decisions[index];
-      return decision?.allow === true ? [present(transaction, decision.redact)] : [];
-    });
-    const last = page.items.at(-1);
-    ctx.body = { items, next_cursor: page.hasMore && last !== undefined ? encodeCursor(last) : null };
+    ctx.body = {
+      items: page.items,
+      next_cursor: page.hasMore && page.last !== undefined ? encodeCursor(page.last) : null,
+    };
   };
 
   const readTransaction: Middleware<TransactionState> = function readTransaction(ctx) {
@@ -214,7 +202,7 @@ export function transactionRoutes({
     const { transaction, changes } = ctx.state;
     if (transaction === undefined || changes === undefined)
       throw new Error('proposeChanges ran without changes');
-    ctx.state.resource = resourceOf({ ...transaction, ...changes });
+    ctx.state.resource = resourceOf({ ...transaction, ...changes }, ctx.state.account);
     await next();
   };
 
@@ -259,11 +247,6 @@ export function transactionRoutes({
     if (!(await store.delete(transaction.id, transaction.version, audit)))
       throw new PreconditionFailedError();
     ctx.status = 204;
-  };
-
-  const requireNoBody: Middleware<TransactionState> = async function requireNoBody(ctx, next) {
-    if (ctx.state.body !== undefined) validateEmptyBody(ctx.state.body);
-    await next();
   };
 
   function decideTransaction(status: 'approved' | 'rejected'): Middleware<TransactionState> {

@@ -18,8 +18,11 @@ export const createTransactionSchema = {
   additionalProperties: false,
   required: ['account_id', 'amount_minor', 'currency', 'category', 'counterparty'],
   properties: {
-    owner: { ...subject, description: 'Defaults to the caller (sub); only staff policy may allow another.' },
-    account_id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+    account_id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9-]{1,64}$',
+      description: "The account it belongs to; the transaction takes the account's owner and department.",
+    },
     amount_minor: { ...amountMinor, description: 'Amount in integer minor units of the currency.' },
     currency: { type: 'string', enum: [...CURRENCIES], description: 'ISO 4217 code.' },
     category,
@@ -53,6 +56,7 @@ export const listQuerySchema = {
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
     cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,512}$' },
+    account_id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
     category,
     status,
     since: timestamp,

@@ -6,6 +6,7 @@ import type { Category, Status, Transaction, TransactionChanges } from './model.
 export interface ListQuery {
   readonly limit: number;
   readonly after?: { readonly created_at: string; readonly id: string };
+  readonly account_id?: string;
   readonly category?: Category;
   readonly status?: Status;
   readonly since?: string;
@@ -14,9 +15,9 @@ export interface ListQuery {
   readonly max_amount?: number;
 }
 
-/** A page of transactions; `hasMore` when another page follows. */
-export interface Page {
-  readonly items: readonly Transaction[];
+/** A page of rows; `hasMore` when another page follows. */
+export interface Page<T = Transaction> {
+  readonly items: readonly T[];
   readonly hasMore: boolean;
 }
 
@@ -26,6 +27,8 @@ export interface StoredResponse {
   readonly status: number;
   readonly body: unknown;
   readonly location: string;
+  /** The ETag of the created resource, sent again on a replay. */
+  readonly etag: string;
 }
 
 /** An idempotency key, scoped to the caller who sent it. */
@@ -35,10 +38,14 @@ export interface IdempotencyKey {
   readonly fingerprint: string;
 }
 
-/** The outcome of a create: the new transaction, or the response stored under the same key. */
-export type CreateOutcome =
-  | { readonly kind: 'created'; readonly transaction: Transaction }
-  | { readonly kind: 'replay'; readonly response: StoredResponse };
+/**
+ * The outcome of a create: the new row, the response stored under the same key, or (transactions)
+ * an account that stopped being open after the decision.
+ */
+export type CreateOutcome<T = Transaction> =
+  | { readonly kind: 'created'; readonly created: T }
+  | { readonly kind: 'replay'; readonly response: StoredResponse }
+  | { readonly kind: 'account_not_open' };
 
 /** Which audit records a reader wants, newest first. */
 export interface AuditQuery {
@@ -90,6 +97,10 @@ export interface TransactionStore {
   listAudit(query: AuditQuery): Promise<readonly AuditRecord[]>;
   /** Every audit record in sequence order, for verification. */
   auditTrail(): Iterable<AuditRecord>;
+  /** Called right after an audit record is inserted, inside its transaction (the checkpointer sets it). */
+  onAuditAppended: (() => void) | undefined;
+  /** The newest committed audit record's seq, MAC and time; undefined while the trail is empty. */
+  auditHead(): { seq: number; mac: string; time: string } | undefined;
   /** The idempotent response stored under a key, if any. */
   findIdempotent(scope: string, key: string): Promise<StoredResponse | undefined>;
   /** Throws when the store cannot answer (readiness). */
