@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DecisionListener, DecisionRecord } from '../engine.js';
 import type { DecisionLogEvent, DecisionLogSink, DropListener } from './event.js';
-import { maskDecision, type MaskPath } from './mask.js';
+import { maskDecision, maskText, type MaskPath } from './mask.js';
 import { StreamSink } from './stream-sink.js';
 import { UploadSink } from './upload-sink.js';
 
 export type { DecisionLogEvent, DecisionLogSink, DropListener } from './event.js';
-export { CREDENTIAL_KEY, TOKEN_VALUE, parseMaskSpec, type MaskPath } from './mask.js';
+export { CREDENTIAL_KEY, containsCredential, parseMaskSpec, type MaskPath } from './mask.js';
 
 /** How a {@link DecisionLogger} shapes and delivers events. */
 export interface DecisionLoggerOptions {
@@ -109,7 +109,7 @@ export class DecisionLogger {
       ...(masked.erased.length === 0 ? {} : { erased: masked.erased }),
       ...(record.error === undefined
         ? {}
-        : { error: { code: record.error.code, message: record.error.message } }),
+        : { error: { code: record.error.code, message: maskText(record.error.message) } }),
     };
   }
 

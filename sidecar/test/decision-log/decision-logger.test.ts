@@ -152,6 +152,36 @@ test('DECISION_LOG=file:<path>: JSON lines appended to the file, no credential i
   });
 });
 
+test('DECISION_LOG=file:<path>: credentials inside ordinary strings and in an error message never reach the file', async (t) => {
+  const file = join(dir.path, 'decisions-shapes.log');
+  const values = [`DPoP ${JWT}`, `  ${JWT}`, `x ${JWT}`, `token=${JWT}`, `Bearer opaque-1`];
+  await withSidecar({ DECISION_LOG: `file:${file}` }, undefined, async (sidecar) => {
+    const echo = await post(sidecar.url, '/v1/data/fixture/misc/echo', {
+      input: { note: values[0], memo: values[1], list: values.slice(2), category: 'basic groceries' },
+    });
+    t.is(echo.status, 200);
+    // The built-in's error message quotes the input it could not parse.
+    const failed = await post(sidecar.url, '/v1/data/fixture/time/parsed', { input: { at: JWT } });
+    t.is(failed.status, 500);
+    t.is(failed.body.code, 'internal_error');
+    await waitFor(
+      async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').length === 3,
+      'two lines',
+    );
+    const text = await readFile(file, 'utf8');
+    const [logged, errored] = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as DecisionLogEvent);
+    t.deepEqual(logged!.input, { list: [null, null, null], category: 'basic groceries' });
+    t.deepEqual(logged!.result, { list: [null, null, null], category: 'basic groceries' });
+    t.is(errored!.error?.code, 'evaluation_failed');
+    t.regex(errored!.error?.message ?? '', /cannot parse \[masked\] as RFC 3339/);
+    t.false(text.includes(JWT.split('.')[2]!));
+    t.false(text.includes('opaque-1'));
+  });
+});
+
 /** A collector that records uploads, or holds them unanswered. */
 async function collector(hold = false) {
   const uploads: { headers: IncomingHttpHeaders; events: DecisionLogEvent[]; raw: Buffer }[] = [];
