@@ -2,8 +2,10 @@
 # title: AI agents
 # description: |
 #   Rule 8: the limits an access token carries for AI-agent traffic — transaction_not_older_than
-#   (days), transaction_amount_limit (minor units), excluded_categories. A transaction outside them
-#   does not exist for the caller (not visible) and list_filter leaves it out. The limits apply
+#   (integer days, or an RFC 3339 full-date), transaction_amount_limit (integer minor units, or a
+#   string of digits), excluded_categories. They apply to every transaction the caller touches,
+#   existing or proposed: an existing transaction outside them does not exist for the caller (not
+#   visible) and list_filter leaves it out; a proposal outside them is denied. The limits apply
 #   whenever the token carries them: a restriction the authorization server issued is never
 #   ignored. Public-client agents never create above a threshold in data.
 package verdict.authz.agents
@@ -18,7 +20,8 @@ _amount_limited if caller.claims.transaction_amount_limit != null
 
 _categories_limited if caller.claims.excluded_categories != null
 
-# The oldest `created_at` the token may see: `now` minus the days, to the second, in UTC.
+# The oldest `created_at` the token may see, in UTC: `now` minus a whole number of days, to the
+# second,
 cutoff := clock.format(time.add_date(clock.now_ns, 0, 0, 0 - days)) if {
 	days := caller.claims.transaction_not_older_than
 	is_number(days)
@@ -26,21 +29,44 @@ cutoff := clock.format(time.add_date(clock.now_ns, 0, 0, 0 - days)) if {
 	floor(days) == days
 }
 
-# Limits the existing transaction exceeds, as reason codes.
+# or the start (00:00:00Z) of an RFC 3339 full-date, "2025-10-01", that is a calendar date.
+cutoff := midnight if {
+	date := caller.claims.transaction_not_older_than
+	is_string(date)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, date)
+	midnight := concat("", [date, "T00:00:00Z"])
+	clock.parse(midnight)
+}
+
+# The largest `amount_minor` the token may see: an integer, or a string of at most 15 digits (so
+# that the number is exact in every JSON reader the store uses).
+amount_limit := limit if {
+	limit := caller.claims.transaction_amount_limit
+	is_number(limit)
+	floor(limit) == limit
+}
+
+amount_limit := to_number(digits) if {
+	digits := caller.claims.transaction_amount_limit
+	is_string(digits)
+	regex.match(`^[0-9]{1,15}$`, digits)
+}
+
+# Limits the transaction — existing, or proposed (created now) — exceeds, as reason codes.
 exceeded contains "agent_age_limit" if {
-	request.existing_transaction
+	request.one_transaction
 	_age_limited
 	not _recent_enough
 }
 
 exceeded contains "agent_amount_limit" if {
-	request.existing_transaction
+	request.one_transaction
 	_amount_limited
 	not _small_enough
 }
 
 exceeded contains "agent_category_excluded" if {
-	request.existing_transaction
+	request.one_transaction
 	_categories_limited
 	not _category_allowed
 }
@@ -48,20 +74,14 @@ exceeded contains "agent_category_excluded" if {
 _recent_enough if clock.parse(input.resource.created_at) >= clock.parse(cutoff)
 
 _small_enough if {
-	_amount_limit_usable
 	is_number(input.resource.amount_minor)
-	input.resource.amount_minor <= caller.claims.transaction_amount_limit
+	input.resource.amount_minor <= amount_limit
 }
 
 _category_allowed if {
 	_excluded_categories_usable
 	is_string(input.resource.category)
 	not input.resource.category in caller.claims.excluded_categories
-}
-
-_amount_limit_usable if {
-	is_number(caller.claims.transaction_amount_limit)
-	floor(caller.claims.transaction_amount_limit) == caller.claims.transaction_amount_limit
 }
 
 _excluded_categories_usable if {
@@ -86,7 +106,7 @@ _within_public_create_max if {
 # The same limits as store conditions, added to every list_filter clause.
 filter["created_at_gte"] := cutoff if _age_limited
 
-filter["amount_minor_lte"] := caller.claims.transaction_amount_limit if _amount_limited
+filter["amount_minor_lte"] := amount_limit if _amount_limited
 
 filter["category_not_in"] := sort(caller.claims.excluded_categories) if _categories_limited
 
@@ -98,7 +118,7 @@ unfilterable if {
 
 unfilterable if {
 	_amount_limited
-	not _amount_limit_usable
+	not amount_limit
 }
 
 unfilterable if {

@@ -10,11 +10,28 @@ package verdict.authz.clock
 now_ns := parse(input.environment.now)
 
 # Nanoseconds since the epoch of an RFC 3339 timestamp with an optional fraction of a second and
-# a zone (2026-11-23T10:00:00Z), undefined unless it looks like one.
+# a zone (2026-11-23T10:00:00Z), undefined unless it is one: every field in range and the day in
+# its month, so the built-in is never called on text it would refuse (in WASM a refusal is an
+# error, not an undefined value).
 parse(text) := time.parse_rfc3339_ns(text) if {
 	is_string(text)
-	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`, text)
+	regex.match(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`, text)
+	[year, month, day] := [to_number(part) | some part in split(split(text, "T")[0], "-")]
+	_in_month(year, month, day)
 }
+
+_month_days := [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+_in_month(_, month, day) if day <= _month_days[month - 1]
+
+_in_month(year, 2, 29) if _leap_year(year)
+
+_leap_year(year) if {
+	year % 4 == 0
+	year % 100 != 0
+}
+
+_leap_year(year) if year % 400 == 0
 
 # An instant as an RFC 3339 timestamp in UTC, to the second (the fraction is dropped).
 format(ns) := concat("", [

@@ -57,6 +57,42 @@ test_allow_filter_mirrors_the_limits if {
 	not agents.unfilterable with input as _input(limits, null)
 }
 
+test_allow_date_limit_starts_at_midnight_utc if {
+	req := _input({"transaction_not_older_than": "2026-11-20"}, object.union(_tx, {"created_at": "2026-11-20T00:00:00Z"}))
+	agents.cutoff == "2026-11-20T00:00:00Z" with input as req
+	count(agents.exceeded) == 0 with input as req
+	earlier := object.union(_tx, {"created_at": "2026-11-19T23:59:59Z"})
+	agents.exceeded == {"agent_age_limit"} with input as _input({"transaction_not_older_than": "2026-11-20"}, earlier)
+}
+
+test_deny_date_limit_that_is_not_a_full_date if {
+	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-02-29"}, _tx)
+	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-11-20T00:00:00Z"}, _tx)
+	not agents.cutoff with input as _input({"transaction_not_older_than": "30"}, _tx)
+	agents.unfilterable with input as _input({"transaction_not_older_than": "20261120"}, _tx)
+}
+
+test_allow_amount_limit_as_a_string_of_digits if {
+	agents.amount_limit == 12050 with input as _input({"transaction_amount_limit": "12050"}, _tx)
+	count(agents.exceeded) == 0 with input as _input({"transaction_amount_limit": "12050"}, _tx)
+	agents.exceeded == {"agent_amount_limit"} with input as _input({"transaction_amount_limit": "12049"}, _tx)
+	agents.filter == {"amount_minor_lte": 1000} with input as _input({"transaction_amount_limit": "1000"}, null)
+}
+
+test_deny_amount_limit_strings_that_are_not_digits if {
+	every limit in ["", "-1", "+5", "1e3", "1 000", "1000.0", "1234567890123456"] {
+		not agents.amount_limit with input as _input({"transaction_amount_limit": limit}, _tx)
+		agents.unfilterable with input as _input({"transaction_amount_limit": limit}, _tx)
+	}
+}
+
+test_deny_proposal_outside_the_limits if {
+	limits := {"transaction_amount_limit": 100000, "excluded_categories": ["gambling"]}
+	proposal := object.union(_tx, {"amount_minor": 900000, "category": "gambling"})
+	create := object.union(_input(limits, proposal), {"action": "transactions:create"})
+	agents.exceeded == {"agent_amount_limit", "agent_category_excluded"} with input as create
+}
+
 test_deny_public_agent_create_above_the_cap if {
 	create := object.union(_input({}, object.union(_tx, {"amount_minor": 50001})), {"action": "transactions:create"})
 	agents.create_limit_exceeded with input as create

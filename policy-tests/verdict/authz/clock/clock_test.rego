@@ -17,3 +17,20 @@ test_allow_format_pads_to_rfc3339 if {
 	clock.format(clock.parse("2026-03-05T04:03:02.75+01:00")) == "2026-03-05T03:03:02Z"
 	clock.format(clock.parse("2026-11-23T10:20:30Z")) == "2026-11-23T10:20:30Z"
 }
+
+test_allow_leap_days_of_leap_years if {
+	clock.parse("2028-02-29T00:00:00Z") == 1835395200000000000
+	clock.parse("2000-02-29T00:00:00Z") == 951782400000000000
+}
+
+test_deny_days_and_times_out_of_range_are_undefined if {
+	not clock.parse("2026-02-29T00:00:00Z")
+	not clock.parse("2100-02-29T00:00:00Z")
+	not clock.parse("2026-04-31T00:00:00Z")
+	not clock.parse("2026-13-01T00:00:00Z")
+	not clock.parse("2026-11-00T00:00:00Z")
+	not clock.parse("2026-11-23T24:00:00Z")
+	not clock.parse("2026-11-23T10:60:00Z")
+	not clock.parse("2026-11-23T10:00:60Z")
+	not clock.parse("2026-11-23T10:00:00+24:00")
+}
