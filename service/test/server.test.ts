@@ -65,7 +65,7 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
   const port = await server.listening;
   const token = await sign(issuer.key('ES256'), baseClaims(Math.floor(Date.now() / 1000)));
   const body = JSON.stringify({
-    account_id: 'a-1',
+    account_id: 'acct-alice-retail',
     amount_minor: 7,
     currency: 'EUR',
     category: 'other',

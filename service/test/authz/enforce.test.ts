@@ -23,7 +23,7 @@ const deny = (overrides: Partial<Decision>): Decision => ({
   ...overrides,
 });
 const BODY = {
-  account_id: 'a-1',
+  account_id: 'acct-alice-retail',
   amount_minor: 5,
   currency: 'EUR',
   category: 'other',
@@ -63,7 +63,7 @@ test('not allowed and not visible → 404 not_found, even with other reasons', a
     {
       id: '7d4c5b6a-1111-4222-8333-944455556666',
       owner: 'bob',
-      account_id: 'a-2',
+      account_id: 'acct-alice-retail',
       amount_minor: 10,
       currency: 'EUR',
       category: 'other',

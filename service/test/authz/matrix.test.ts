@@ -41,9 +41,13 @@ const BASE: Omit<Transaction, 'id'> = {
   version: 1,
 };
 
+/** Seeds a transaction on the account of its owner and department (opened on first use). */
 async function seed(overrides: Partial<Transaction> = {}): Promise<string> {
   const id = randomUUID();
-  await h.store.create({ ...BASE, ...overrides, id }, setupAuditEntry(id));
+  const row = { ...BASE, ...overrides, id };
+  const account_id = await h.account(row.owner, row.department);
+  const outcome = await h.store.create({ ...row, account_id }, setupAuditEntry(id));
+  if (outcome.kind !== 'created') throw new Error(`seed: ${outcome.kind}`);
   return id;
 }
 
@@ -57,6 +61,8 @@ interface Row {
   readonly on?: Partial<Transaction>;
   readonly path?: (id: string) => string;
   readonly body?: unknown;
+  /** For creates: the holder and branch of the account the body names (alice's by default). */
+  readonly account?: readonly [string, string];
   readonly headers?: [string, string][];
   readonly status: number;
   readonly code?: string;
@@ -325,13 +331,13 @@ const ROWS: Row[] = [
   // Creates
   { name: 'customer creates', as: SUBJECTS.alice!, method: 'POST', body: NEW, status: 201 },
   {
-    name: 'customer creates for someone else',
+    name: "customer creates on someone else's account",
     as: SUBJECTS.alice!,
     method: 'POST',
-    body: { ...NEW, owner: 'bob' },
-    status: 403,
-    code: 'forbidden',
-    reasons: ['not_owner'],
+    body: NEW,
+    account: ['bob', 'retail'],
+    status: 404,
+    code: 'not_found',
   },
   {
     name: 'customer creates above the threshold without step-up',
@@ -360,7 +366,7 @@ const ROWS: Row[] = [
     name: 'payments gateway creates for a customer',
     as: SUBJECTS.gateway!,
     method: 'POST',
-    body: { ...NEW, owner: 'alice' },
+    body: NEW,
     status: 201,
   },
   {
@@ -410,7 +416,11 @@ for (const row of ROWS) {
     const token = await h.token({ ...claims, ...(step === true ? stepUp() : {}) });
     const id = row.on === undefined ? '' : await seed(row.on);
     const path = row.path?.(id) ?? (row.on === undefined ? '/transactions' : item(id));
-    const res = await h.request(row.method, path, { token, body: row.body, headers: row.headers });
+    const body =
+      row.method === 'POST' && path === '/transactions'
+        ? { ...(row.body as object), account_id: await h.account(...(row.account ?? ['alice', 'retail'])) }
+        : row.body;
+    const res = await h.request(row.method, path, { token, body, headers: row.headers });
     t.is(res.status, row.status, res.text);
     if (row.code !== undefined) t.is(res.body.code, row.code);
     if (row.reasons !== undefined) t.deepEqual(res.body.reasons, row.reasons);
@@ -507,25 +517,26 @@ test('AI agents: reads and lists are limited by age, amount and excluded categor
 test('AI agents: every write needs step-up; public agents never create above the cap', async (t) => {
   const owner = `agent-${randomUUID()}`;
   const confidential = { sub: owner, scope: ALL, agent: { id: 'assistant-2', client_type: 'confidential' } };
+  const own = { ...NEW, account_id: await h.account(owner) };
   const noStepUp = await h.request('POST', '/transactions', {
     token: await h.token(confidential),
-    body: NEW,
+    body: own,
   });
   t.is(noStepUp.status, 401);
   t.is(noStepUp.body.code, 'insufficient_user_authentication');
   const approved = await h.request('POST', '/transactions', {
     token: await h.token({ ...confidential, ...stepUp() }),
-    body: NEW,
+    body: own,
   });
   t.is(approved.status, 201);
   const publicAgent = { ...confidential, agent: { id: 'browser-agent', client_type: 'public' }, ...stepUp() };
   const capped = await h.request('POST', '/transactions', {
     token: await h.token(publicAgent),
-    body: { ...NEW, amount_minor: 60_000 },
+    body: { ...own, amount_minor: 60_000 },
   });
   t.is(capped.status, 403);
   t.deepEqual(capped.body.reasons, ['agent_create_limit']);
-  const small = await h.request('POST', '/transactions', { token: await h.token(publicAgent), body: NEW });
+  const small = await h.request('POST', '/transactions', { token: await h.token(publicAgent), body: own });
   t.is(small.status, 201);
 });
 

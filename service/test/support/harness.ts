@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -5,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { AccountStatus } from '../../src/accounts/model.js';
 import { createApp, type AppDeps } from '../../src/app.js';
 import { sealWith, type AuditEntry } from '../../src/audit/record.js';
 import { JwtVerifier } from '../../src/auth/jwt-verifier.js';
@@ -13,6 +15,7 @@ import { TokenCache } from '../../src/auth/token-cache.js';
 import type { Authorizer } from '../../src/authz/decision.js';
 import { EmbeddedAuthorizer } from '../../src/authz/embedded-authorizer.js';
 import { Engine } from '@verdict/sidecar/engine';
+import { answerUnknownMethods } from '../../src/http/unknown-methods.js';
 import { createLogger } from '../../src/logger.js';
 import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
@@ -30,9 +33,9 @@ export async function policyAuthorizer(): Promise<EmbeddedAuthorizer> {
   return new EmbeddedAuthorizer(() => loaded);
 }
 
-/** A valid create body (a small pending grocery payment) for tests to spread and vary. */
+/** A valid create body (a small pending grocery payment on alice's account) for tests to spread and vary. */
 export const NEW_TRANSACTION = {
-  account_id: 'a-1',
+  account_id: 'acct-alice-retail',
   amount_minor: 4200,
   currency: 'EUR',
   category: 'groceries',
@@ -115,6 +118,7 @@ export class Harness {
       }),
     );
     this.store = SqliteStore.open(join(this.#dir, 'verdict.db'), sealWith(this.auditKey), now);
+    await this.account('alice', 'retail');
     this.cache = new TokenCache();
     const keySet = new RemoteKeySet({
       url: this.issuer.jwksUrl,
@@ -144,7 +148,11 @@ export class Harness {
       store: this.store,
       authorizer: options.authorizer ?? (await policyAuthorizer()),
       verifier,
-      readiness: [{ name: 'database', check: () => this.store.ping().then(() => true) }],
+      readiness: [
+        { name: 'database', check: () => this.store.ping().then(() => true) },
+        // As server.ts wires it.
+        { name: 'signing_keys', check: async () => keySet.ready || (await keySet.refresh()) },
+      ],
       corsOrigins: options.corsOrigins ?? [],
       trustedProxies: options.trustedProxies ?? [],
       rateLimitPerMin: options.rateLimitPerMin ?? 10_000,
@@ -155,6 +163,7 @@ export class Harness {
     this.#server = createServer((req, res) => {
       void handle(req, res);
     });
+    answerUnknownMethods(this.#server, handle);
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
     this.#base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
@@ -162,6 +171,40 @@ export class Harness {
   /** Claims of a fresh strong authentication: what step-up (RFC 9470) asks for. */
   get steppedUp(): { acr: string; auth_time: number } {
     return { acr: 'urn:verdict:acr:mfa', auth_time: this.nowS - 60 };
+  }
+
+  /**
+   * The account `acct-<owner>-<department>` (opened in the store on first use, with its audit
+   * record): the account a test's customer creates transactions on.
+   */
+  async account(owner = 'alice', department = 'retail', status: AccountStatus = 'open'): Promise<string> {
+    const id = `acct-${owner}-${department}${status === 'open' ? '' : `-${status}`}`;
+    if ((await this.store.getAccount(id)) === undefined) {
+      await this.store.openAccount(
+        {
+          id,
+          owner,
+          department,
+          currency: 'EUR',
+          status,
+          created_at: new Date(FROZEN_NOW_MS - 86_400_000).toISOString(),
+          version: 1,
+        },
+        { ...setupAuditEntry(id), id: `setup-${id}`, action: 'accounts:open', resource_type: 'account' },
+      );
+    }
+    return id;
+  }
+
+  /** The account of a token's `sub` at its `department` (or the default branch), opened on first use. */
+  accountFor(token: string): Promise<string> {
+    const claims = decodeJwt(token);
+    return this.account(String(claims.sub), typeof claims.department === 'string' ? claims.department : 'retail');
+  }
+
+  /** Where the app listens, `http://127.0.0.1:<port>`. */
+  get baseUrl(): string {
+    return this.#base;
   }
 
   get nowS(): number {
