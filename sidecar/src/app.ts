@@ -18,6 +18,8 @@ export interface AppDependencies {
   readonly maxBodyBytes?: number;
   /** Reported as `provenance.version`. */
   readonly version: string;
+  /** Most inputs in one batch request (`BATCH_MAX_INPUTS`); beyond it `413`. */
+  readonly batchMaxInputs: number;
 }
 
 interface Route {
@@ -67,6 +69,7 @@ export function createApp(deps: AppDependencies): RequestListener {
     manager: deps.manager,
     metrics: deps.metrics,
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    batchMaxInputs: deps.batchMaxInputs,
     version: deps.version,
   });
   const routes: readonly Route[] = [

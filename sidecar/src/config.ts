@@ -51,6 +51,8 @@ export interface SidecarConfig {
   readonly decisionLogUrl: URL | undefined;
   /** Paths erased from every decision-log event, on top of the built-in credential rule. */
   readonly decisionLogMask: readonly MaskPath[];
+  /** Most inputs one `POST /v1/batch/data/{path}` may hold; beyond it `413`. */
+  readonly batchMaxInputs: number;
   readonly logLevel: LogLevel;
 }
 
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
     decisionLog: Object.freeze(decisionLog(env)),
     decisionLogUrl: rawUrl === undefined ? undefined : httpUrl('DECISION_LOG_URL', rawUrl),
     decisionLogMask: Object.freeze(decisionLogMask),
+    batchMaxInputs: integer(env, 'BATCH_MAX_INPUTS', 1000, 1, 100_000),
     logLevel: logLevel(env),
   });
 }

@@ -116,6 +116,7 @@ export async function startSidecar(
       metrics,
       logger,
       version: SIDECAR_VERSION,
+      batchMaxInputs: config.batchMaxInputs,
       ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     }),
   );

@@ -18,6 +18,7 @@ test('defaults: 127.0.0.1:8181, poll every 10 s, decision logs to stdout, info, 
   t.deepEqual(config.decisionLog, { kind: 'stdout' });
   t.is(config.decisionLogUrl, undefined);
   t.deepEqual(config.decisionLogMask, []);
+  t.is(config.batchMaxInputs, 1000);
   t.is(config.logLevel, 'info');
   t.true(Object.isFrozen(config));
 });
@@ -32,6 +33,7 @@ test('every sidecar variable is read', (t) => {
     DECISION_LOG: 'file:/var/log/decisions.log',
     DECISION_LOG_URL: 'http://collector:8080/logs',
     DECISION_LOG_MASK: '/input/environment/ip,input.resource.note',
+    BATCH_MAX_INPUTS: '250',
     LOG_LEVEL: 'debug',
   });
   t.is(config.port, 9000);
@@ -45,6 +47,7 @@ test('every sidecar variable is read', (t) => {
     ['input', 'environment', 'ip'],
     ['input', 'resource', 'note'],
   ]);
+  t.is(config.batchMaxInputs, 250);
   t.is(config.logLevel, 'debug');
 });
 
@@ -58,6 +61,8 @@ const BAD: readonly (readonly [Record<string, string>, string, RegExp])[] = [
   [{ BUNDLE_PATH: 'a', DECISION_LOG: 'syslog' }, 'DECISION_LOG', /stdout, off or file:<path>/],
   [{ BUNDLE_PATH: 'a', DECISION_LOG_URL: 'not a url' }, 'DECISION_LOG_URL', /not a URL/],
   [{ BUNDLE_PATH: 'a', DECISION_LOG_MASK: 'subject.claims' }, 'DECISION_LOG_MASK', /input or result/],
+  [{ BUNDLE_PATH: 'a', BATCH_MAX_INPUTS: 'many' }, 'BATCH_MAX_INPUTS', /whole number/],
+  [{ BUNDLE_PATH: 'a', BATCH_MAX_INPUTS: '0' }, 'BATCH_MAX_INPUTS', /between 1 and 100000/],
   [{ BUNDLE_PATH: 'a', LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of fatal/],
   [{ BUNDLE_PATH: 'a', BUNDLE_PUBLIC_KEYS: '/nonexistent/keys.yaml' }, 'BUNDLE_PUBLIC_KEYS', /cannot read/],
   [{ BUNDLE_PATH: 'a', BUNDLE_PUBLIC_KEYS: '{"k": 1}' }, 'BUNDLE_PUBLIC_KEYS', /"keys" object/],

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BundleManager } from '../bundle/bundle-manager.js';
 import { EntrypointNotFoundError, type Engine, type QueryResult } from '../engine.js';
 import { EngineError, describe } from '../errors.js';
@@ -11,9 +12,17 @@ export interface DataApiDependencies {
   readonly manager: BundleManager;
   readonly metrics?: SidecarMetrics | undefined;
   readonly maxBodyBytes: number;
+  /** Most inputs one batch may hold (`BATCH_MAX_INPUTS`); beyond it `413`. */
+  readonly batchMaxInputs: number;
   /** Reported as `provenance.version`. */
   readonly version: string;
 }
+
+/**
+ * A batch is evaluated this many inputs at a time, the event loop turning between chunks, so that single
+ * decisions arriving meanwhile are answered within one chunk's time instead of after the whole batch.
+ */
+export const BATCH_CHUNK_INPUTS = 50;
 
 /** OPA's usage warning when a Data API request has no `input` key. */
 const INPUT_MISSING = { code: 'api_usage_warning', message: "'input' key missing from the request" } as const;
@@ -69,16 +78,29 @@ export class DataApi {
     };
   }
 
-  /** `POST /v1/batch/data/{path}` with `{"inputs": {"<id>": <input>}}`: 200, 207 when some fail, 500 when all do. */
+  /**
+   * `POST /v1/batch/data/{path}` with `{"inputs": {"<id>": <input>}}`: 200, 207 when some fail, 500 when
+   * all do; more than `batchMaxInputs` inputs → `413 invalid_parameter` before any is evaluated.
+   */
   async evaluateBatch(context: RouteContext): Promise<Reply> {
     const { path, engine } = this.#target(context);
     const body = parseJsonObject(await readBody(context.request, this.#deps.maxBodyBytes), 'batch request');
     const inputs = body?.inputs;
     if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))
       throw new OpaHttpError(400, 'invalid_parameter', 'body must be {"inputs": {"<id>": <input>, …}}');
-    const results = Object.entries(inputs as Record<string, unknown>).map(
-      ([id, input]) => [id, this.#run(engine, path, input)] as const,
-    );
+    const entries = Object.entries(inputs as Record<string, unknown>);
+    if (entries.length > this.#deps.batchMaxInputs) {
+      throw new OpaHttpError(
+        413,
+        'invalid_parameter',
+        `batch holds ${entries.length} inputs, at most ${this.#deps.batchMaxInputs} are allowed`,
+      );
+    }
+    const results: (readonly [string, Evaluation])[] = [];
+    for (const [i, [id, input]] of entries.entries()) {
+      if (i > 0 && i % BATCH_CHUNK_INPUTS === 0) await nextTurn();
+      results.push([id, this.#run(engine, path, input)]);
+    }
     const failures = results.filter(([, outcome]) => !outcome.ok).length;
     const mixed = failures > 0 && failures < results.length;
     const responses: Record<string, unknown> = {};

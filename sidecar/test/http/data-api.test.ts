@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { OPAClient } from '@open-policy-agent/opa';
 import test from 'ava';
+import type { DecisionLogSink } from '../../src/decision-log/event.js';
+import type { PolicyInput } from '../../src/engine.js';
+import { BATCH_CHUNK_INPUTS } from '../../src/http/data-api.js';
 import type { RunningSidecar } from '../../src/sidecar.js';
 import { buildWasmBundle, tempDir } from '../helpers/opa.js';
 import { fixtureResource } from '../helpers/fixtures.js';
@@ -172,6 +175,95 @@ test('a batch where every input fails → 500; a batch without inputs → 400; u
   const unknown = await post(sidecar.url, '/v1/batch/data/nope', { inputs: { a: {} } });
   t.is(unknown.status, 404);
   t.is(unknown.body.code, 'resource_not_found');
+});
+
+test('a batch over BATCH_MAX_INPUTS (default 1000) → 413 invalid_parameter; at the limit → 200', async (t) => {
+  const inputs = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`i${i}`, { answer: 'yes' }]));
+  const over = await post(sidecar.url, '/v1/batch/data/fixture/misc/maybe', { inputs: inputs(1001) });
+  t.is(over.status, 413);
+  t.is(over.body.code, 'invalid_parameter');
+  t.is(over.body.message, 'batch holds 1001 inputs, at most 1000 are allowed');
+  t.false('responses' in over.body);
+  const limit = await post(sidecar.url, '/v1/batch/data/fixture/misc/maybe', { inputs: inputs(1000) });
+  t.is(limit.status, 200);
+  t.is(Object.keys(limit.body.responses).length, 1000);
+  t.is(limit.body.responses.i999.result, 'yes');
+});
+
+test('BATCH_MAX_INPUTS=2: a batch of 3 → 413 invalid_parameter, a batch of 2 → 200', async (t) => {
+  const small = await startTestSidecar({ BUNDLE_PATH: bundlePath, BATCH_MAX_INPUTS: '2' });
+  try {
+    const three = await post(small.url, '/v1/batch/data/fixture/misc/echo', { inputs: { a: 1, b: 2, c: 3 } });
+    t.is(three.status, 413);
+    t.is(three.body.code, 'invalid_parameter');
+    // Refused before any input was evaluated.
+    t.notRegex(
+      await small.metrics.registry.metrics(),
+      /verdict_sidecar_decisions_total\{path="fixture\/misc\/echo"/,
+    );
+    const two = await post(small.url, '/v1/batch/data/fixture/misc/echo', { inputs: { a: 1, b: 2 } });
+    t.is(two.status, 200);
+    t.deepEqual(two.body.responses.b.result, 2);
+  } finally {
+    await small.close();
+  }
+});
+
+test('a batch evaluated over several chunks answers every input under its id; one failure → 207', async (t) => {
+  const count = BATCH_CHUNK_INPUTS * 3 + 7;
+  const inputs = Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`i${i}`, { ns: i === count - 2 ? 'x' : i * 1e9, zone: 'UTC' }]),
+  );
+  const { status, body } = await post(sidecar.url, '/v1/batch/data/fixture/misc/zone_clock', { inputs });
+  t.is(status, 207);
+  t.deepEqual(Object.keys(body.responses), Object.keys(inputs));
+  t.deepEqual(body.responses.i0.result, [0, 0, 0]);
+  t.deepEqual(body.responses[`i${count - 1}`].result, [0, Math.floor((count - 1) / 60), (count - 1) % 60]);
+  t.is(body.responses[`i${count - 2}`].http_status_code, '500');
+  t.is(body.responses[`i${count - 2}`].code, 'internal_error');
+});
+
+test('a single decision sent while a 1000-input batch is being evaluated is answered before the batch', async (t) => {
+  let batchStarted!: () => void;
+  const started = new Promise<void>((resolve) => {
+    batchStarted = resolve;
+  });
+  // The first decision-log event of the batch says its evaluation has begun.
+  const probe: DecisionLogSink = {
+    name: 'probe',
+    write: (event) => {
+      if ((event.input as PolicyInput | undefined)?.resource.id?.startsWith('batch-') === true)
+        batchStarted();
+    },
+    close: () => Promise.resolve(),
+  };
+  const busy = await startTestSidecar({ BUNDLE_PATH: bundlePath }, { decisionLogSinks: () => [probe] });
+  try {
+    const inputs = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [
+        `i${i}`,
+        { ...input, resource: fixtureResource({ id: `batch-${i}` }) },
+      ]),
+    );
+    const finished: string[] = [];
+    const batch = post(busy.url, '/v1/batch/data/verdict/authz/decision', { inputs }).then((answer) => {
+      finished.push('batch');
+      return answer;
+    });
+    await started;
+    const single = await post(busy.url, '/v1/data/verdict/authz/decision', { input });
+    finished.push('single');
+    const batchAnswer = await batch;
+    t.deepEqual(finished, ['single', 'batch']);
+    t.is(single.status, 200);
+    t.deepEqual(single.body.result, ALLOW);
+    t.is(batchAnswer.status, 200);
+    t.is(Object.keys(batchAnswer.body.responses).length, 1000);
+    t.deepEqual(batchAnswer.body.responses.i999.result, ALLOW);
+  } finally {
+    await busy.close();
+  }
 });
 
 test('the official OPA client: evaluate gets the decision, undefined comes back as undefined', async (t) => {
