@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ApiError, InvalidTokenError } from '../errors.js';
 import { claimTypeProblem, REQUIRED_CLAIMS, type AccessTokenClaims } from './claims.js';
+import { assertCanonicalJws } from './jws-segments.js';
 import { TokenCache } from './token-cache.js';
 
 /** What a JwtVerifier checks; times in seconds. */
@@ -68,6 +69,8 @@ export class JwtVerifier {
   /** Verifies a compact JWS; throws InvalidTokenError (401) or the key set's 503 error. */
   async verify(token: string): Promise<VerifiedToken> {
     const { cache, now, revalidateKeys, keysGeneration } = this.options;
+    // Before the cache: only the one canonical spelling of a token is ever verified or cached.
+    assertCanonicalJws(token);
     await revalidateKeys?.();
     const key = TokenCache.keyOf(token);
     const cached = cache.get(key, now());
@@ -103,6 +106,8 @@ export class JwtVerifier {
     const nowS = now() / 1000;
     if (claims.iat > nowS + clockToleranceS)
       throw new InvalidTokenError('the token was issued in the future (iat)', 'not_yet_valid');
+    if (claims.auth_time !== undefined && claims.auth_time > claims.iat + clockToleranceS)
+      throw new InvalidTokenError('the user authenticated after the token was issued (auth_time)', 'claims');
     if (claims.exp - claims.iat > maxLifetimeS) {
       throw new InvalidTokenError(`the token lifetime exceeds ${maxLifetimeS} seconds`, 'lifetime');
     }

@@ -1,6 +1,10 @@
 import test from 'ava';
+import { createLocalJWKSet } from 'jose';
 import { createHmac, createPublicKey } from 'node:crypto';
-import { baseClaims, makeKey, sign, ALGORITHMS } from '../support/issuer.js';
+import { JwtVerifier } from '../../src/auth/jwt-verifier.js';
+import { TokenCache } from '../../src/auth/token-cache.js';
+import { InvalidTokenError } from '../../src/errors.js';
+import { baseClaims, makeKey, sign, ALGORITHMS, AUDIENCE, ISSUER } from '../support/issuer.js';
 import { Harness } from '../support/harness.js';
 
 const h = await Harness.start({ cooldownS: 30 });
@@ -256,4 +260,116 @@ test('problem bodies never echo the token', async (t) => {
   t.is(res.status, 401);
   t.false(res.text.includes(token));
   t.false(String(res.headers['www-authenticate']).includes(token.slice(20, 60)));
+});
+
+test('auth_time later than iat plus the clock tolerance → 401 invalid_token', async (t) => {
+  // A step-up claim from the future would satisfy any max_age.
+  await expectInvalidToken(
+    t,
+    await h.token({ acr: 'urn:verdict:acr:mfa', auth_time: h.nowS + 31 }),
+    /auth_time/,
+  );
+  await expectInvalidToken(t, await h.token({ acr: 'urn:verdict:acr:mfa', auth_time: h.nowS + 3600 }));
+});
+
+test('auth_time up to iat plus the clock tolerance is accepted', async (t) => {
+  for (const authTime of [h.nowS - 600, h.nowS, h.nowS + 30]) {
+    const res = await h.request('GET', '/transactions', {
+      token: await h.token({ acr: 'urn:verdict:acr:mfa', auth_time: authTime }),
+    });
+    t.is(res.status, 200, res.text);
+  }
+});
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+type Segments = readonly [header: string, payload: string, signature: string];
+
+/**
+ * Spellings of a valid ES256 token (its signature is 86 characters, 4 unused bits) that jose's
+ * lenient decoder reads as the same bytes, or nearly; none is canonical base64url (RFC 7515 §2).
+ * Through HTTP, RFC 6750's b64token syntax already refuses some of them as 400 invalid_request;
+ * `undefined` marks a spelling no HTTP header can carry.
+ */
+const NON_CANONICAL: readonly [name: string, spell: (s: Segments) => string, http: 401 | 400 | undefined][] =
+  [
+    ['"==" padding after the signature', ([a, b, c]) => `${a}.${b}.${c}==`, 401],
+    ['one "=" after the signature', ([a, b, c]) => `${a}.${b}.${c}=`, 401],
+    ['"=" padding after the header', ([a, b, c]) => `${a}=.${b}.${c}`, 400],
+    ['"=" padding after the payload', ([a, b, c]) => `${a}.${b}=.${c}`, 400],
+    [
+      'stray trailing bits in the signature',
+      ([a, b, c]) =>
+        `${a}.${b}.${c.slice(0, -1)}${BASE64URL_ALPHABET.charAt(BASE64URL_ALPHABET.indexOf(c.slice(-1)) | 1)}`,
+      401,
+    ],
+    [
+      'a signature in the "+" "/" alphabet of base64',
+      ([a, b, c]) => `${a}.${b}.${c.replaceAll('-', '+').replaceAll('_', '/')}`,
+      401,
+    ],
+    ['a signature whose length is 1 mod 4', ([a, b, c]) => `${a}.${b}.${c}AAA`, 401],
+    ['a space inside the signature', ([a, b, c]) => `${a}.${b}.${c.slice(0, 8)} ${c.slice(8)}`, 400],
+    [
+      'a line break inside the payload',
+      ([a, b, c]) => `${a}.${b.slice(0, 8)}\n${b.slice(8)}.${c}`,
+      undefined,
+    ],
+    ['a fourth segment', ([a, b, c]) => `${a}.${b}.${c}.`, 401],
+  ];
+
+/** A valid token whose signature has a "-" or "_", so that its base64 spelling differs. */
+async function tokenToRespell(): Promise<Segments> {
+  for (;;) {
+    const [a = '', b = '', c = ''] = (await h.token()).split('.');
+    if (/[-_]/.test(c)) return [a, b, c];
+  }
+}
+
+/** The harness's keys, checked by a verifier with no key fetching and no transport in front. */
+const bareVerifier = new JwtVerifier({
+  getKey: createLocalJWKSet({ keys: h.issuer.keys.map((key) => key.publicJwk) }),
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  algorithms: ALGORITHMS,
+  clockToleranceS: 30,
+  maxLifetimeS: 3600,
+  cache: new TokenCache(),
+  now: () => h.clockMs,
+});
+
+for (const [name, spell, http] of NON_CANONICAL) {
+  test(`non-canonical JWS segment: ${name} → the verifier refuses it as malformed`, async (t) => {
+    const segments = await tokenToRespell();
+    t.false((await bareVerifier.verify(segments.join('.'))).cached, 'the canonical spelling verifies');
+    const error = await t.throwsAsync(bareVerifier.verify(spell(segments)), {
+      instanceOf: InvalidTokenError,
+    });
+    t.is(error.code, 'invalid_token');
+    t.is(error.reason, 'malformed');
+  });
+
+  if (http === undefined) continue;
+  test(`non-canonical JWS segment: ${name} → ${http} ${http === 401 ? 'invalid_token' : 'invalid_request'}`, async (t) => {
+    const segments = await tokenToRespell();
+    const canonical = await h.request('GET', '/transactions', { token: segments.join('.') });
+    t.is(canonical.status, 200, 'the canonical spelling is accepted (and now cached)');
+    const res = await h.request('GET', '/transactions', { token: spell(segments) });
+    if (http === 401) {
+      t.is(res.status, 401, res.text);
+      t.is(res.body.code, 'invalid_token');
+      t.regex(res.body.detail, /malformed/);
+    } else {
+      t.is(res.status, 400, res.text);
+      t.is(res.body.code, 'invalid_request');
+    }
+  });
+}
+
+test('the stray-bits spelling decodes to the very signature bytes it respells', async (t) => {
+  const segments = await tokenToRespell();
+  const spell = NON_CANONICAL.find(([name]) => name.startsWith('stray'))![1];
+  const strayed = spell(segments).split('.')[2]!;
+  t.not(strayed, segments[2]);
+  t.deepEqual(Buffer.from(strayed, 'base64url'), Buffer.from(segments[2], 'base64url'));
 });
