@@ -39,6 +39,21 @@ function isNonNegativeInteger(value: unknown): boolean {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+/** An amount as a string, the form the AI-agent guidance shows: ASCII digits, no sign, space or point. */
+function isDigitString(value: unknown): boolean {
+  return typeof value === 'string' && /^[0-9]{1,15}$/.test(value);
+}
+
+/** An RFC 3339 full-date (`YYYY-MM-DD`) that names a real calendar day. */
+function isFullDate(value: unknown): boolean {
+  const match = typeof value === 'string' ? /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(value) : null;
+  if (match === null) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days;
+}
+
 /**
  * Checks the types of the claims the service and the policy rely on; returns what is wrong, or
  * undefined. Presence of required claims is checked by the verifier before this.
@@ -68,10 +83,12 @@ export function claimTypeProblem(payload: Readonly<Record<string, unknown>>): st
       (record.client_type === 'confidential' || record.client_type === 'public');
     if (!ok) return '"agent" must be {"id": string, "client_type": "confidential" | "public"}';
   }
-  for (const name of ['transaction_not_older_than', 'transaction_amount_limit']) {
-    if (payload[name] !== undefined && !isNonNegativeInteger(payload[name])) {
-      return `"${name}" must be a non-negative integer`;
-    }
+  const { transaction_not_older_than: notOlderThan, transaction_amount_limit: amountLimit } = payload;
+  if (notOlderThan !== undefined && !isNonNegativeInteger(notOlderThan) && !isFullDate(notOlderThan)) {
+    return '"transaction_not_older_than" must be a non-negative integer of days or a YYYY-MM-DD date';
+  }
+  if (amountLimit !== undefined && !isNonNegativeInteger(amountLimit) && !isDigitString(amountLimit)) {
+    return '"transaction_amount_limit" must be a non-negative integer or a string of 1 to 15 digits';
   }
   if (payload.excluded_categories !== undefined && !isStringArray(payload.excluded_categories)) {
     return '"excluded_categories" must be an array of strings';
