@@ -7,7 +7,7 @@ import { authenticate } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { AuthorizeDeps, AuthorizedState, DenialRecorder } from './authz/authorize.js';
 import type { Authorizer } from './authz/decision.js';
-import { publicRoutes, type ReadinessCheck } from './health.js';
+import { liveness, publicRoutes, type ReadinessCheck } from './health.js';
 import { clientIp, TrustedProxies } from './http/client-ip.js';
 import { cors } from './http/cors.js';
 import { bodyLimit } from './http/json-body.js';
@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     .use(securityHeaders((ctx) => proxies.isTls(ctx)))
     .use(problemDetails(deps.logger))
     .use(cors(deps.corsOrigins))
-    .use(publicRouter.routes())
+    .use(liveness)
     .use(
       rateLimit({
         name: 'ip',
@@ -110,6 +110,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
         onLimited,
       }),
     )
+    .use(publicRouter.routes())
     .use(bodyLimit)
     .use(api.routes())
     .use(api.allowedMethods())

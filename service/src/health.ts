@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { ApiError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 
-/** A dependency readiness depends on. */
+/** A dependency readiness depends on; `check` runs on every probe, so it must be cheap and bounded. */
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<boolean>;
@@ -18,13 +18,22 @@ class NotReadyError extends ApiError {
   }
 }
 
-/** The unauthenticated routes: liveness, readiness and the OpenAPI document. */
+const live: Middleware = function live(ctx) {
+  ctx.body = { status: 'ok' };
+};
+
+/**
+ * `GET /health/live`, to mount before any rate limit: a liveness probe is never throttled, and it
+ * reads nothing, so it costs nothing to answer.
+ */
+export const liveness = new Router().get('/health/live', live).routes();
+
+/**
+ * The unauthenticated routes, to mount behind the per-IP rate limit: readiness (which only reads
+ * its checks' state) and the OpenAPI document. Liveness is listed too, so its other methods get 405.
+ */
 export function publicRoutes(checks: readonly ReadinessCheck[]): Router {
   const document = openApiDocument();
-
-  const live: Middleware = function live(ctx) {
-    ctx.body = { status: 'ok' };
-  };
 
   const ready: Middleware = async function ready(ctx) {
     const results = await Promise.all(

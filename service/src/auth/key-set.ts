@@ -15,7 +15,7 @@ type ResolvedKey = Awaited<ReturnType<LocalKeySet>>;
 /** Options of a RemoteKeySet; times in milliseconds. */
 export interface RemoteKeySetOptions {
   readonly url: URL;
-  /** Least time between two fetches caused by unknown `kid`s or stale keys. */
+  /** Least time between two fetches, whoever asks: unknown `kid`s, stale keys, readiness. */
   readonly cooldownMs: number;
   /** After this, the key set is refreshed before use; while that fails, the old set keeps serving. */
   readonly cacheMaxAgeMs: number;
@@ -26,13 +26,11 @@ export interface RemoteKeySetOptions {
   readonly onChange?: () => void;
 }
 
-/** Least time between two fetches while no key set has ever been fetched. */
-const RETRY_WITHOUT_KEYS_MS = 1000;
-
 /**
- * The authorization server's signing keys, fetched over HTTP. An unknown `kid` causes at most one
- * fetch per cooldown, so keys rotate without a restart; the last good key set keeps serving while
- * the endpoint is down. With no usable key at all, it fails with 503, never with 401.
+ * The authorization server's signing keys, fetched over HTTP. Nothing causes more than one fetch
+ * per cooldown, so keys rotate without a restart and no caller can make it hammer the endpoint; the
+ * last good key set keeps serving while the endpoint is down. With no key at all (none fetched yet,
+ * or an empty set), it fails with 503, never with 401.
  */
 export class RemoteKeySet {
   #local: LocalKeySet | undefined;
@@ -46,24 +44,21 @@ export class RemoteKeySet {
 
   /** Resolves the key for a JWS header; the shape jose's `jwtVerify` takes as its key argument. */
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<ResolvedKey> => {
-    const now = this.options.now();
-    if (this.#local === undefined) {
-      if (this.#inflight !== undefined || now - this.#attemptedAt >= RETRY_WITHOUT_KEYS_MS)
-        await this.refresh();
-    } else {
-      await this.revalidate();
-    }
+    if (this.#local === undefined) await this.#fetchOncePerCooldown();
+    else await this.revalidate();
     const local = this.#local;
     if (local === undefined) throw new AuthorizationServerUnavailableError();
     try {
       return await local(header, token);
     } catch (error) {
-      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || !this.#mayFetch(this.options.now()))
-        throw error;
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
+      const fetching = this.#fetchOncePerCooldown();
+      if (fetching === undefined) throw error;
+      if (!(await fetching)) throw new AuthorizationServerUnavailableError();
     }
-    const fetched = await this.refresh();
-    if (!fetched) throw new AuthorizationServerUnavailableError();
-    return (this.#local ?? local)(header, token);
+    const fetched = this.#local;
+    if (fetched === undefined) throw new AuthorizationServerUnavailableError();
+    return fetched(header, token);
   };
 
   /**
@@ -71,14 +66,8 @@ export class RemoteKeySet {
    * that a change flushes cached tokens even when every request is a cache hit.
    */
   async revalidate(): Promise<void> {
-    const now = this.options.now();
-    if (
-      this.#local !== undefined &&
-      now - this.#fetchedAt >= this.options.cacheMaxAgeMs &&
-      this.#mayFetch(now)
-    ) {
-      await this.refresh();
-    }
+    if (this.#local !== undefined && this.options.now() - this.#fetchedAt >= this.options.cacheMaxAgeMs)
+      await this.#fetchOncePerCooldown();
   }
 
   /** Changes whenever the served key set changes: a verification that began before may not be cached. */
@@ -86,26 +75,35 @@ export class RemoteKeySet {
     return this.#generation;
   }
 
-  /** Whether a key set has been fetched and is being served. */
+  /** Whether a non-empty key set has been fetched and is being served; never fetches. */
   get ready(): boolean {
     return this.#local !== undefined;
   }
 
-  #mayFetch(now: number): boolean {
-    return now - this.#attemptedAt >= this.options.cooldownMs;
+  /**
+   * Fetches the key set unless a fetch was tried within the cooldown (readiness and start call
+   * this); resolves whether keys are being served afterwards.
+   */
+  async refresh(): Promise<boolean> {
+    await this.#fetchOncePerCooldown();
+    return this.ready;
   }
 
-  /** Fetches the key set now (one fetch at a time); resolves false when it failed. */
-  refresh(): Promise<boolean> {
-    this.#inflight ??= this.#fetch().finally(() => {
+  /** Joins the fetch in flight, or starts one if the cooldown allows; undefined when it does not. */
+  #fetchOncePerCooldown(): Promise<boolean> | undefined {
+    if (this.#inflight !== undefined) return this.#inflight;
+    const now = this.options.now();
+    if (now - this.#attemptedAt < this.options.cooldownMs) return undefined;
+    this.#attemptedAt = now;
+    this.#inflight = this.#fetch().finally(() => {
       this.#inflight = undefined;
     });
     return this.#inflight;
   }
 
+  /** One fetch; resolves false when it failed (the last good key set keeps serving then). */
   async #fetch(): Promise<boolean> {
     const { url, timeoutMs = 5000, logger } = this.options;
-    this.#attemptedAt = this.options.now();
     try {
       const response = await fetch(url, {
         headers: { accept: 'application/jwk-set+json, application/json' },
@@ -118,12 +116,14 @@ export class RemoteKeySet {
       if (typeof jwks !== 'object' || !Array.isArray(jwks.keys))
         throw new Error('JWKS response has no "keys" array');
       const hash = createHash('sha256').update(body).digest('base64url');
-      this.#local = createLocalJWKSet(jwks);
+      // An empty set withdraws every key: nothing is served, as before the first fetch.
+      this.#local = jwks.keys.length > 0 ? createLocalJWKSet(jwks) : undefined;
       this.#fetchedAt = this.options.now();
       if (hash !== this.#hash) {
         const previous = this.#hash;
         this.#hash = hash;
-        logger.info({ keys: jwks.keys.length }, 'signing key set loaded');
+        if (jwks.keys.length > 0) logger.info({ keys: jwks.keys.length }, 'signing key set loaded');
+        else logger.warn('signing key set is empty');
         if (previous !== undefined) {
           this.#generation++;
           this.options.onChange?.();

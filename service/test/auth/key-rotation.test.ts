@@ -1,6 +1,8 @@
 import test from 'ava';
-import { baseClaims, makeKey, sign } from '../support/issuer.js';
-import { Harness } from '../support/harness.js';
+import { RemoteKeySet } from '../../src/auth/key-set.js';
+import { createLogger } from '../../src/logger.js';
+import { baseClaims, makeKey, sign, TestIssuer } from '../support/issuer.js';
+import { FROZEN_NOW_MS, Harness } from '../support/harness.js';
 
 // Every test here moves the clock or the issuer, so they run one after another on fresh harnesses.
 
@@ -69,7 +71,7 @@ test.serial('JWKS down and an unknown kid → 503 authorization_server_unavailab
   t.is(res.headers['retry-after'], '5');
 });
 
-test.serial('JWKS unreachable at start and no key → 503, recovering when it returns', async (t) => {
+test.serial('JWKS unreachable at start and no key → 503, recovering one cooldown later', async (t) => {
   const h = await Harness.start({ cooldownS: 30 });
   t.teardown(() => h.stop());
   h.issuer.failWith = 500;
@@ -77,10 +79,57 @@ test.serial('JWKS unreachable at start and no key → 503, recovering when it re
   t.is(down.status, 503);
   t.is(down.body.code, 'authorization_server_unavailable');
   h.issuer.failWith = undefined;
-  h.clockMs += 2_000;
+  h.clockMs += 29_000;
+  const early = await h.request('GET', '/transactions', { token: await h.token() });
+  t.is(early.status, 503, 'without keys too, no fetch within the cooldown');
+  t.is(early.body.code, 'authorization_server_unavailable');
+  t.is(h.issuer.fetches, 1);
+  h.clockMs += 1_000;
   const up = await h.request('GET', '/transactions', { token: await h.token() });
   t.is(up.status, 200, up.text);
+  t.is(h.issuer.fetches, 2);
 });
+
+test.serial('refresh() fetches at most once per cooldown, whoever calls it', async (t) => {
+  const issuer = await TestIssuer.start();
+  t.teardown(() => issuer.stop());
+  issuer.failWith = 500;
+  let clockMs = FROZEN_NOW_MS;
+  const keySet = new RemoteKeySet({
+    url: issuer.jwksUrl,
+    cooldownMs: 30_000,
+    cacheMaxAgeMs: 600_000,
+    now: () => clockMs,
+    logger: createLogger('silent'),
+  });
+  const answers = await Promise.all(Array.from({ length: 100 }, () => keySet.refresh()));
+  for (let i = 0; i < 200; i++) answers.push(await keySet.refresh());
+  t.true(answers.every((ready) => !ready));
+  t.is(issuer.fetches, 1);
+  issuer.failWith = undefined;
+  clockMs += 30_000;
+  t.true(await keySet.refresh());
+  t.true(keySet.ready);
+  t.is(issuer.fetches, 2);
+});
+
+test.serial(
+  'a key set that withdraws every key → 503 authorization_server_unavailable, cache flushed',
+  async (t) => {
+    const h = await Harness.start({ cooldownS: 30, cacheMaxAgeS: 60 });
+    t.teardown(() => h.stop());
+    const [cached, fresh] = [await h.token(), await h.token()];
+    t.is((await h.request('GET', '/transactions', { token: cached })).status, 200);
+    h.issuer.keys = [];
+    h.clockMs += 61_000;
+    for (const candidate of [cached, fresh]) {
+      const res = await h.request('GET', '/transactions', { token: candidate });
+      t.is(res.status, 503, res.text);
+      t.is(res.body.code, 'authorization_server_unavailable');
+    }
+    t.is(h.cache.size, 0);
+  },
+);
 
 test.serial('a hot token is verified once and then served from the cache', async (t) => {
   const h = await Harness.start();
