@@ -1,5 +1,7 @@
 import { ConfigError, integer, optional, type Env } from '@verdict/sidecar/config-values';
 import { isIP } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { DEV_AUDIT_KEY_FILE } from './audit/hmac-key.js';
 
 export { ConfigError };
 
@@ -29,6 +31,7 @@ export interface Config {
   readonly rateLimitPerMin: number;
   readonly redisUrl: string | undefined;
   readonly auditHmacKeyFile: string | undefined;
+  readonly auditCheckpointFile: string;
   readonly logLevel: string;
 }
 
@@ -140,18 +143,41 @@ function pdpUrl(env: Env): string {
   throw new ConfigError('PDP_URL', `must be an http(s) URL or unix:/path, got "${raw}"`);
 }
 
-/** What the audit tools need: the database and the audit key (a subset of Config). */
+/** What the audit tools need: the database, the audit key and the checkpoint file (a subset of Config). */
 export interface AuditConfig {
   readonly databaseUrl: string;
   readonly auditHmacKeyFile: string | undefined;
+  readonly auditCheckpointFile: string;
 }
 
-/** Reads only DATABASE_URL and AUDIT_HMAC_KEY_FILE, for `npm run audit:verify`. */
+/**
+ * AUDIT_CHECKPOINT_FILE, by default `audit-checkpoints.jsonl` beside the audit key. It anchors the
+ * chain outside the database, so it may be neither the database (or its journal) nor the key.
+ */
+function auditCheckpointFile(env: Env, databaseUrl: string, keyFile: string | undefined): string {
+  const file =
+    optional(env, 'AUDIT_CHECKPOINT_FILE') ??
+    join(dirname(keyFile ?? DEV_AUDIT_KEY_FILE), 'audit-checkpoints.jsonl');
+  const database = resolve(databaseUrl.slice('sqlite:'.length));
+  const target = resolve(file);
+  if (['', '-wal', '-shm', '-journal'].some((suffix) => target === database + suffix))
+    throw new ConfigError('AUDIT_CHECKPOINT_FILE', `must be outside the database, not ${file}`);
+  if (target === resolve(keyFile ?? DEV_AUDIT_KEY_FILE))
+    throw new ConfigError('AUDIT_CHECKPOINT_FILE', `must not be the audit key file ${file}`);
+  return file;
+}
+
+/** Reads only DATABASE_URL, AUDIT_HMAC_KEY_FILE and AUDIT_CHECKPOINT_FILE, for `npm run audit:verify`. */
 export function loadAuditConfig(env: Env): AuditConfig {
   const databaseUrl = text(env, 'DATABASE_URL', 'sqlite:./data/verdict.db');
   if (!databaseUrl.startsWith('sqlite:'))
     throw new ConfigError('DATABASE_URL', 'only sqlite:<path> is supported by this build');
-  return Object.freeze({ databaseUrl, auditHmacKeyFile: optional(env, 'AUDIT_HMAC_KEY_FILE') });
+  const auditHmacKeyFile = optional(env, 'AUDIT_HMAC_KEY_FILE');
+  return Object.freeze({
+    databaseUrl,
+    auditHmacKeyFile,
+    auditCheckpointFile: auditCheckpointFile(env, databaseUrl, auditHmacKeyFile),
+  });
 }
 
 /** Reads and validates the service configuration; throws a ConfigError naming the first bad variable. */
@@ -163,7 +189,7 @@ export function loadConfig(env: Env): Config {
   const logLevel = text(env, 'LOG_LEVEL', 'info');
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const { databaseUrl, auditHmacKeyFile } = loadAuditConfig(env);
+  const { databaseUrl, auditHmacKeyFile, auditCheckpointFile } = loadAuditConfig(env);
   const redisUrl = optional(env, 'REDIS_URL');
   if (redisUrl !== undefined) {
     throw new ConfigError('REDIS_URL', 'Redis-backed rate limits are not available in this build; unset it');
@@ -190,6 +216,7 @@ export function loadConfig(env: Env): Config {
     rateLimitPerMin: integer(env, 'RATE_LIMIT_PER_MIN', 600, 1, 1_000_000),
     redisUrl,
     auditHmacKeyFile,
+    auditCheckpointFile,
     logLevel,
   };
   return Object.freeze(config);

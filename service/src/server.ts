@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
+import { AuditCheckpointer } from './audit/checkpointer.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
 import { RemoteKeySet } from './auth/key-set.js';
 import { TokenCache } from './auth/token-cache.js';
@@ -62,6 +63,17 @@ async function main(): Promise<void> {
     now,
   });
   const metrics = new ServiceMetrics(true);
+  const checkpointer = AuditCheckpointer.attach(store, {
+    file: config.auditCheckpointFile,
+    now,
+    onCheckpoint: (checkpoint, atMs) => {
+      metrics.observeCheckpoint(checkpoint.seq, atMs);
+    },
+    onError: (error) => {
+      metrics.auditCheckpointFailures.inc();
+      logger.error({ err: error, file: config.auditCheckpointFile }, 'audit checkpoint write failed');
+    },
+  });
   let authorizer: Authorizer;
   if (config.pdpMode === 'embedded') {
     const engine = await Engine.fromFile(config.bundlePath);
@@ -139,10 +151,17 @@ async function main(): Promise<void> {
     admin.close();
     server.close(() => {
       clearInterval(reap);
-      void store.close().then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      });
+      void checkpointer
+        .close()
+        .catch((error: unknown) => {
+          metrics.auditCheckpointFailures.inc();
+          logger.error({ err: error, file: config.auditCheckpointFile }, 'final audit checkpoint failed');
+        })
+        .then(() => store.close())
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        });
     });
   };
   process.on('SIGTERM', stop);

@@ -58,6 +58,7 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     DATABASE_URL: `sqlite:${db}`,
+    AUDIT_CHECKPOINT_FILE: join(dir, 'audit-checkpoints.jsonl'),
     PDP_MODE: 'embedded',
     BUNDLE_PATH: BUNDLE_PATH,
   });

@@ -1,28 +1,78 @@
 import { ConfigError, loadAuditConfig } from '../config.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { CheckpointFileError, readCheckpoints, type CheckpointLine } from './checkpoint.js';
 import { AuditKeyError, DEV_AUDIT_KEY_FILE, loadAuditKey } from './hmac-key.js';
 import { sealWith } from './record.js';
 import { verifyChain } from './verify.js';
 
+/** Lets a missing checkpoint file through with a warning (the chain alone is checked). */
+const ALLOW_MISSING = '--allow-missing-checkpoints';
+
+/** How far the checkpoints reach, for the report of an intact chain. */
+function anchoring(checkpoints: readonly CheckpointLine[] | undefined, lastSeq: number): string {
+  if (checkpoints === undefined) return '';
+  const latest = checkpoints.reduce<CheckpointLine | undefined>(
+    (best, line) => (best === undefined || line.seq > best.seq ? line : best),
+    undefined,
+  );
+  const matched =
+    latest === undefined
+      ? '; no checkpoints yet'
+      : `; ${checkpoints.length} checkpoints match, the latest at seq ${latest.seq} (${latest.time})`;
+  const unanchored = lastSeq - (latest?.seq ?? 0);
+  return unanchored > 0 ? `${matched}; ${unanchored} newer records are not checkpointed yet` : matched;
+}
+
 /**
- * `npm run audit:verify`: checks the audit chain of DATABASE_URL with the key of AUDIT_HMAC_KEY_FILE
- * (default: the development key) and names the first broken record. Exit 0 intact, 1 broken, 2 unusable.
+ * `npm run audit:verify [-- --allow-missing-checkpoints]`: checks the audit chain of DATABASE_URL
+ * with the key of AUDIT_HMAC_KEY_FILE (default: the development key) against the checkpoints of
+ * AUDIT_CHECKPOINT_FILE, and names the first broken record or the missing tail. Exit 0 intact,
+ * 1 broken, 2 unusable (including a malformed or, without the flag, missing checkpoint file).
  */
-function main(): number {
+async function main(args: readonly string[]): Promise<number> {
+  const unknown = args.find((arg) => arg !== ALLOW_MISSING);
+  if (unknown !== undefined) {
+    process.stderr.write(`audit:verify: unknown argument "${unknown}" (only ${ALLOW_MISSING})\n`);
+    return 2;
+  }
   let store: SqliteStore | undefined;
   try {
     const config = loadAuditConfig(process.env);
     const { key } = loadAuditKey(config.auditHmacKeyFile ?? DEV_AUDIT_KEY_FILE, false);
-    store = SqliteStore.fromUrl(config.databaseUrl, sealWith(key));
-    const verdict = verifyChain(store.auditTrail(), key);
-    if (verdict.ok) {
-      process.stdout.write(`audit chain intact: ${verdict.records} records, last seq ${verdict.lastSeq}\n`);
-      return 0;
+    // Checkpoints first: each names a committed record, so the database read after it holds it.
+    const file = config.auditCheckpointFile;
+    const checkpoints = await readCheckpoints(file);
+    if (checkpoints === undefined) {
+      if (!args.includes(ALLOW_MISSING)) {
+        process.stderr.write(
+          `audit:verify: no checkpoint file at ${file} (AUDIT_CHECKPOINT_FILE): without it deleting the ` +
+            `newest records cannot be detected; pass ${ALLOW_MISSING} to check the chain alone\n`,
+        );
+        return 2;
+      }
+      process.stderr.write(
+        `audit:verify: WARNING: no checkpoint file at ${file}: checking the chain alone; ` +
+          `deleting the newest records goes undetected\n`,
+      );
     }
-    process.stdout.write(`audit chain BROKEN at seq ${verdict.seq} (id ${verdict.id}): ${verdict.problem}\n`);
-    return 1;
+    store = SqliteStore.fromUrl(config.databaseUrl, sealWith(key));
+    const verdict = verifyChain(store.auditTrail(), key, checkpoints);
+    if (!verdict.ok) {
+      const where = verdict.id === null ? `seq ${verdict.seq}` : `seq ${verdict.seq} (id ${verdict.id})`;
+      process.stdout.write(`audit chain BROKEN at ${where}: ${verdict.problem}\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `audit chain intact: ${verdict.records} records, last seq ${verdict.lastSeq}${anchoring(checkpoints, verdict.lastSeq)}\n`,
+    );
+    return 0;
   } catch (error) {
-    if (!(error instanceof ConfigError || error instanceof AuditKeyError)) throw error;
+    if (!(
+      error instanceof ConfigError ||
+      error instanceof AuditKeyError ||
+      error instanceof CheckpointFileError
+    ))
+      throw error;
     process.stderr.write(`audit:verify: ${error.message}\n`);
     return 2;
   } finally {
@@ -30,4 +80,4 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,5 @@
 import { collectProcessMetrics } from '@verdict/sidecar/process-metrics';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Request and PDP latency buckets (seconds): sub-millisecond decisions up to slow requests. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -68,6 +68,24 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly auditCheckpointSeq = new Gauge({
+    name: 'verdict_audit_checkpoint_seq',
+    help: 'Sequence number of the audit chain head last written to the checkpoint file.',
+    registers: [this.registry],
+  });
+
+  readonly auditCheckpointTime = new Gauge({
+    name: 'verdict_audit_checkpoint_timestamp_seconds',
+    help: 'When the last audit checkpoint was written (Unix time).',
+    registers: [this.registry],
+  });
+
+  readonly auditCheckpointFailures = new Counter({
+    name: 'verdict_audit_checkpoint_failures_total',
+    help: 'Audit checkpoint writes that failed (retried a second later).',
+    registers: [this.registry],
+  });
+
   /** With `processMetrics`, also Node's default process and runtime metrics. */
   constructor(processMetrics = false) {
     if (processMetrics) collectProcessMetrics(this.registry);
@@ -79,6 +97,13 @@ export class ServiceMetrics {
     }
     for (const limiter of ['ip', 'client']) this.rateLimited.inc({ limiter }, 0);
     this.auditWriteFailures.inc(0);
+    this.auditCheckpointFailures.inc(0);
+  }
+
+  /** Records a checkpoint written (AuditCheckpointer's onCheckpoint). */
+  observeCheckpoint(seq: number, atMs: number): void {
+    this.auditCheckpointSeq.set(seq);
+    this.auditCheckpointTime.set(atMs / 1000);
   }
 
   /** Records one PDP call (SidecarAuthorizer's onCall). */

@@ -336,7 +336,9 @@ export class SqliteStore implements TransactionStore, AccountStore {
   #auditHeadQuery: Database.Statement | undefined;
 
   auditHead(): { seq: number; mac: string; time: string } | undefined {
-    this.#auditHeadQuery ??= this.#db.prepare('SELECT seq, mac, time FROM audit_log ORDER BY seq DESC LIMIT 1');
+    this.#auditHeadQuery ??= this.#db.prepare(
+      'SELECT seq, mac, time FROM audit_log ORDER BY seq DESC LIMIT 1',
+    );
     return this.#auditHeadQuery.get() as { seq: number; mac: string; time: string } | undefined;
   }
 

@@ -240,6 +240,7 @@ test('npm run audit:verify reports an intact chain (exit 0) and a broken one (ex
   const dir = mkdtempSync(join(tmpdir(), 'verdict-audit-'));
   const keyFile = join(dir, 'audit.key');
   writeFileSync(keyFile, h.auditKey.toString('hex'));
+  writeFileSync(join(dir, 'audit-checkpoints.jsonl'), ''); // the default checkpoint file, beside the key
   const cli = join(import.meta.dirname, '..', '..', 'src', 'audit', 'verify-cli.ts');
   const env = {
     PATH: process.env.PATH ?? '',

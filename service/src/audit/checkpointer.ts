@@ -1,0 +1,120 @@
+import type { TransactionStore } from '../transactions/store.js';
+import { appendCheckpoint, ensureCheckpointFile, type AuditCheckpoint } from './checkpoint.js';
+
+/** Runs `callback` after `ms` and returns a function that cancels it; tests pass a manual one. */
+export type Schedule = (callback: () => void, ms: number) => () => void;
+
+/** The default schedule: an unref'd timer, so a pending checkpoint never keeps the process alive. */
+export const unrefTimer: Schedule = (callback, ms) => {
+  const timer = setTimeout(callback, ms);
+  timer.unref();
+  return () => {
+    clearTimeout(timer);
+  };
+};
+
+/** At most one checkpoint write per this many milliseconds. */
+export const CHECKPOINT_INTERVAL_MS = 1000;
+
+/** What the checkpointer needs. */
+export interface CheckpointerOptions {
+  readonly file: string;
+  readonly now: () => number;
+  readonly schedule?: Schedule;
+  /** After each line written (metrics): the checkpoint and when it was written. */
+  readonly onCheckpoint?: (checkpoint: AuditCheckpoint, atMs: number) => void;
+  /** A scheduled write failed (logging, metrics); it is retried a second later. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Anchors the audit chain outside the database: after commits that appended records it appends
+ * the committed head `{seq, mac, time}` to the checkpoint file, batched to one write a second.
+ */
+export class AuditCheckpointer {
+  readonly #head: () => AuditCheckpoint | undefined;
+  readonly #file: string;
+  readonly #now: () => number;
+  readonly #schedule: Schedule;
+  readonly #onCheckpoint: CheckpointerOptions['onCheckpoint'];
+  readonly #onError: CheckpointerOptions['onError'];
+  #cancel: (() => void) | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #dirty = false;
+  #closed = false;
+  #last: AuditCheckpoint | undefined;
+
+  private constructor(head: () => AuditCheckpoint | undefined, options: CheckpointerOptions) {
+    this.#head = head;
+    this.#file = options.file;
+    this.#now = options.now;
+    this.#schedule = options.schedule ?? unrefTimer;
+    this.#onCheckpoint = options.onCheckpoint;
+    this.#onError = options.onError;
+  }
+
+  /**
+   * Checks the checkpoint file can be written (throws at start otherwise), then hooks into the
+   * store: every appended audit record schedules a checkpoint.
+   */
+  static attach(
+    store: Pick<TransactionStore, 'auditHead' | 'onAuditAppended'>,
+    options: CheckpointerOptions,
+  ): AuditCheckpointer {
+    ensureCheckpointFile(options.file);
+    const checkpointer = new AuditCheckpointer(() => store.auditHead(), options);
+    store.onAuditAppended = () => {
+      checkpointer.notify();
+    };
+    return checkpointer;
+  }
+
+  /**
+   * A record was appended (inside its transaction, not yet committed): schedule a write within a
+   * second. The write runs from a timer, so after the synchronous transaction has committed.
+   */
+  notify(): void {
+    this.#dirty = true;
+    if (this.#closed || this.#cancel !== undefined) return;
+    this.#cancel = this.#schedule(() => {
+      this.#cancel = undefined;
+      this.flush().catch((error: unknown) => {
+        this.#onError?.(error);
+        this.notify();
+      });
+    }, CHECKPOINT_INTERVAL_MS);
+  }
+
+  /** Writes the committed head now if records were appended and it moved; writes never overlap. */
+  flush(): Promise<void> {
+    this.#cancel?.();
+    this.#cancel = undefined;
+    const write = this.#queue.then(() => this.#write());
+    this.#queue = write.catch(() => undefined);
+    return write;
+  }
+
+  /** Stops scheduling and writes the final checkpoint; call before closing the store. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.flush();
+  }
+
+  async #write(): Promise<void> {
+    if (!this.#dirty) return;
+    // Cleared before reading the head: a record appended during the write marks it dirty again.
+    this.#dirty = false;
+    let checkpoint: AuditCheckpoint;
+    try {
+      const head = this.#head();
+      if (head === undefined || (head.seq === this.#last?.seq && head.mac === this.#last.mac)) return;
+      checkpoint = { seq: head.seq, mac: head.mac, time: head.time };
+      await appendCheckpoint(this.#file, checkpoint);
+    } catch (error) {
+      this.#dirty = true;
+      throw error;
+    }
+    this.#last = checkpoint;
+    this.#onCheckpoint?.(checkpoint, this.#now());
+  }
+}
