@@ -1,10 +1,13 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_PATH } from './support/harness.js';
+import { sealWith } from '../src/audit/record.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import { BUNDLE_PATH, setupAuditEntry } from './support/harness.js';
 import { baseClaims, sign, TestIssuer, AUDIENCE, ISSUER } from './support/issuer.js';
 
 const SERVER = join(import.meta.dirname, '..', 'src', 'server.ts');
@@ -51,6 +54,21 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
     rmSync(dir, { recursive: true, force: true });
   });
   const db = join(dir, 'verdict.db');
+  // alice's account, opened before the service starts (the audit key is the test's own).
+  const setup = SqliteStore.open(db, sealWith(randomBytes(32)));
+  await setup.openAccount(
+    {
+      id: 'acct-alice-retail',
+      owner: 'alice',
+      department: 'retail',
+      currency: 'EUR',
+      status: 'open',
+      created_at: new Date().toISOString(),
+      version: 1,
+    },
+    { ...setupAuditEntry('acct-alice-retail'), action: 'accounts:open', resource_type: 'account' },
+  );
+  await setup.close();
   const server = startServer({
     PORT: '0',
     ADMIN_PORT: '0',

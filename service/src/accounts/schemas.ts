@@ -17,7 +17,8 @@ export const openAccountSchema = {
     currency: { type: 'string', enum: [...CURRENCIES], description: 'ISO 4217 code.' },
     owner: {
       ...subject,
-      description: 'The holder; defaults to the caller (sub). Only service clients listed in policy data open for others.',
+      description:
+        'The holder; defaults to the caller (sub). Only service clients listed in policy data open for others.',
     },
     department: {
       type: 'string',

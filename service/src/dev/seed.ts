@@ -87,7 +87,13 @@ const DEMO: readonly Demo[] = [
 ];
 
 /** The audit entry of a seeded row. */
-function seedAudit(at: string, action: string, resourceType: string, resourceId: string, sub: string): AuditEntry {
+function seedAudit(
+  at: string,
+  action: string,
+  resourceType: string,
+  resourceId: string,
+  sub: string,
+): AuditEntry {
   return {
     id: randomUUID(),
     time: at,
@@ -121,7 +127,10 @@ export async function seedDemoData(store: TransactionStore & AccountStore, nowMs
   for (const demo of DEMO_ACCOUNTS) {
     const account: Account = { ...demo, status: 'open', created_at: opened, version: 1 };
     if ((await store.getAccount(account.id)) === undefined)
-      await store.openAccount(account, seedAudit(opened, 'accounts:open', 'account', account.id, account.owner));
+      await store.openAccount(
+        account,
+        seedAudit(opened, 'accounts:open', 'account', account.id, account.owner),
+      );
     accounts.set(account.owner, account);
   }
   for (const [index, demo] of DEMO.entries()) {

@@ -9,10 +9,7 @@ const validateEmptyBody = validator<Record<string, never>>('body', {
 });
 
 /** For actions that take no body (approve, freeze, …): none, or `{}`; anything else is a 400. */
-export const requireNoBody: Middleware<RequestState> = async function requireNoBody(
-  ctx,
-  next,
-) {
+export const requireNoBody: Middleware<RequestState> = async function requireNoBody(ctx, next) {
   if (ctx.state.body !== undefined) validateEmptyBody(ctx.state.body);
   await next();
 };

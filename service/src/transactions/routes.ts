@@ -7,11 +7,7 @@ import { auditEntry } from '../audit/audit-entry.js';
 import { authorize, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { redact } from '../authz/enforce.js';
 import { policyPage } from '../authz/policy-page.js';
-import {
-  ForbiddenError,
-  NotFoundError,
-  PreconditionFailedError,
-} from '../errors.js';
+import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { idempotencyKeyOf, sendCreated } from '../http/idempotency.js';
 import { requireNoBody } from '../http/empty-body.js';
 import { jsonBody } from '../http/json-body.js';
@@ -20,11 +16,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { etagOf, type Category, type Status, type Transaction } from './model.js';
 import { checkIfMatch } from './preconditions.js';
 import { resourceOf, TRANSACTION_COLLECTION } from './resource.js';
-import {
-  createTransactionSchema,
-  listQuerySchema,
-  patchTransactionSchema,
-} from './schemas.js';
+import { createTransactionSchema, listQuerySchema, patchTransactionSchema } from './schemas.js';
 import type { ListQuery, TransactionStore } from './store.js';
 
 /** What the transaction routes need. */
@@ -150,7 +142,12 @@ export function transactionRoutes({
       // Frozen between the decision and the write: refused as the policy refuses a frozen account.
       const reasons = ['account_not_open'];
       await authorizeDeps.recordDenial(
-        auditEntry(ctx.state, now(), { action: 'transactions:create', outcome: 'denied', status: 403, reasons }),
+        auditEntry(ctx.state, now(), {
+          action: 'transactions:create',
+          outcome: 'denied',
+          status: 403,
+          reasons,
+        }),
       );
       throw new ForbiddenError(reasons);
     }

@@ -130,7 +130,9 @@ test('lists page with a cursor and filter by status', async (t) => {
   const first = await h.request('GET', '/accounts?limit=2', { token });
   t.is(first.body.items.length, 2);
   t.is(typeof first.body.next_cursor, 'string');
-  const second = await h.request('GET', `/accounts?limit=2&cursor=${first.body.next_cursor as string}`, { token });
+  const second = await h.request('GET', `/accounts?limit=2&cursor=${first.body.next_cursor as string}`, {
+    token,
+  });
   t.is(second.body.items.length, 1);
   t.is(second.body.next_cursor, null);
   const frozen = await h.request('GET', '/accounts?status=frozen', { token });
@@ -191,7 +193,9 @@ test("freeze by another department's manager → 404; by the holder → 403; sta
   });
   t.is(other.status, 404, other.text);
   t.is(other.body.code, 'not_found');
-  const holder = await h.request('POST', `/accounts/${id}/freeze`, { token: await customer('hal', h.steppedUp) });
+  const holder = await h.request('POST', `/accounts/${id}/freeze`, {
+    token: await customer('hal', h.steppedUp),
+  });
   t.is(holder.status, 403, holder.text);
   t.is(holder.body.code, 'forbidden');
   t.deepEqual(holder.body.reasons, ['action_not_permitted']);
@@ -212,23 +216,36 @@ test("freeze by another department's manager → 404; by the holder → 403; sta
 test('a frozen account takes no new transaction and no approval; reads and rejects go on', async (t) => {
   const id = await h.account('ivy', 'retail');
   const holder = await customer('ivy');
-  const created = await h.request('POST', '/transactions', { token: holder, body: { ...NEW_TRANSACTION, account_id: id } });
+  const created = await h.request('POST', '/transactions', {
+    token: holder,
+    body: { ...NEW_TRANSACTION, account_id: id },
+  });
   t.is(created.status, 201, created.text);
-  const second = await h.request('POST', '/transactions', { token: holder, body: { ...NEW_TRANSACTION, account_id: id } });
+  const second = await h.request('POST', '/transactions', {
+    token: holder,
+    body: { ...NEW_TRANSACTION, account_id: id },
+  });
   t.is(second.status, 201, second.text);
   const mgr = await manager('retail', h.steppedUp);
   t.is((await h.request('POST', `/accounts/${id}/freeze`, { token: mgr })).status, 200);
 
-  const refused = await h.request('POST', '/transactions', { token: holder, body: { ...NEW_TRANSACTION, account_id: id } });
+  const refused = await h.request('POST', '/transactions', {
+    token: holder,
+    body: { ...NEW_TRANSACTION, account_id: id },
+  });
   t.is(refused.status, 403, refused.text);
   t.is(refused.body.code, 'forbidden');
   t.deepEqual(refused.body.reasons, ['account_not_open']);
-  const approval = await h.request('POST', `/transactions/${created.body.id as string}/approve`, { token: mgr });
+  const approval = await h.request('POST', `/transactions/${created.body.id as string}/approve`, {
+    token: mgr,
+  });
   t.is(approval.status, 403, approval.text);
   t.deepEqual(approval.body.reasons, ['account_not_open']);
   const read = await h.request('GET', `/transactions/${created.body.id as string}`, { token: holder });
   t.is(read.status, 200);
-  const rejected = await h.request('POST', `/transactions/${second.body.id as string}/reject`, { token: mgr });
+  const rejected = await h.request('POST', `/transactions/${second.body.id as string}/reject`, {
+    token: mgr,
+  });
   t.is(rejected.status, 200, rejected.text);
   t.is(rejected.body.status, 'rejected');
   const page = await h.store.list({ limit: 100, account_id: id }, [{}]);
@@ -239,7 +256,10 @@ test('BOLA: creating on another customer’s account answers exactly as an unkno
   const bobs = await h.account('bobby', 'retail');
   const token = await customer('alicia');
   const before = (await h.store.list({ limit: 100 }, [{}])).items.length;
-  const foreign = await h.request('POST', '/transactions', { token, body: { ...NEW_TRANSACTION, account_id: bobs } });
+  const foreign = await h.request('POST', '/transactions', {
+    token,
+    body: { ...NEW_TRANSACTION, account_id: bobs },
+  });
   const unknown = await h.request('POST', '/transactions', {
     token,
     body: { ...NEW_TRANSACTION, account_id: 'acct-does-not-exist' },
@@ -263,7 +283,10 @@ test("a service client's transaction takes the account's holder and branch, not 
     department: 'online',
     scope: 'transactions:read transactions:write',
   });
-  const res = await h.request('POST', '/transactions', { token, body: { ...NEW_TRANSACTION, account_id: id } });
+  const res = await h.request('POST', '/transactions', {
+    token,
+    body: { ...NEW_TRANSACTION, account_id: id },
+  });
   t.is(res.status, 201, res.text);
   t.like(res.body, { owner: 'cleo', department: 'private', account_id: id });
   // The holder's own branch manager sees and approves it; another branch's manager cannot even see it.
@@ -284,7 +307,10 @@ test('GET /transactions?account_id= lists only that account', async (t) => {
   const second = await h.account('acco', 'private');
   const token = await customer('acco');
   for (const account_id of [first, second, first]) {
-    t.is((await h.request('POST', '/transactions', { token, body: { ...NEW_TRANSACTION, account_id } })).status, 201);
+    t.is(
+      (await h.request('POST', '/transactions', { token, body: { ...NEW_TRANSACTION, account_id } })).status,
+      201,
+    );
   }
   const res = await h.request('GET', `/transactions?account_id=${first}`, { token });
   t.is(res.status, 200, res.text);
@@ -298,5 +324,7 @@ test('GET /transactions?account_id= lists only that account', async (t) => {
 test('account decisions are counted by action and outcome', async (t) => {
   await open(await customer('counted'));
   const metrics = await h.metrics.registry.metrics();
-  t.true((sample(metrics, 'verdict_decisions_total', { action: 'accounts:open', outcome: 'allow' }) ?? 0) >= 1);
+  t.true(
+    (sample(metrics, 'verdict_decisions_total', { action: 'accounts:open', outcome: 'allow' }) ?? 0) >= 1,
+  );
 });

@@ -23,7 +23,10 @@ const agentToken = (sub: string, client_type: 'confidential' | 'public', limits:
 
 const LIMITS = [
   { form: 'integer', limits: { transaction_amount_limit: 100000, excluded_categories: ['gambling'] } },
-  { form: 'string of digits', limits: { transaction_amount_limit: '100000', excluded_categories: ['gambling'] } },
+  {
+    form: 'string of digits',
+    limits: { transaction_amount_limit: '100000', excluded_categories: ['gambling'] },
+  },
 ];
 
 for (const client_type of ['confidential', 'public'] as const) {

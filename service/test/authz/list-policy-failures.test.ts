@@ -13,7 +13,11 @@ function failing(fail: 'list_filter' | 'batch', error: () => Error): Authorizer 
     decideBatch: (input) =>
       fail === 'batch'
         ? Promise.reject(error())
-        : Promise.resolve({ decisions: input.resources.map(() => ALLOW), decisionId: 'd-2', revision: 'r-1' }),
+        : Promise.resolve({
+            decisions: input.resources.map(() => ALLOW),
+            decisionId: 'd-2',
+            revision: 'r-1',
+          }),
     listFilter: () =>
       fail === 'list_filter'
         ? Promise.reject(error())
@@ -22,8 +26,18 @@ function failing(fail: 'list_filter' | 'batch', error: () => Error): Authorizer 
 }
 
 const CASES = [
-  { call: 'list_filter', error: () => new AuthorizationUnavailableError('pdp down'), status: 503, outcome: 'error' },
-  { call: 'batch', error: () => new AuthorizationUnavailableError('pdp down'), status: 503, outcome: 'error' },
+  {
+    call: 'list_filter',
+    error: () => new AuthorizationUnavailableError('pdp down'),
+    status: 503,
+    outcome: 'error',
+  },
+  {
+    call: 'batch',
+    error: () => new AuthorizationUnavailableError('pdp down'),
+    status: 503,
+    outcome: 'error',
+  },
   { call: 'list_filter', error: () => new PolicyNoDecisionError('undefined'), status: 403, outcome: 'deny' },
   { call: 'batch', error: () => new PolicyNoDecisionError('malformed'), status: 403, outcome: 'deny' },
 ] as const;

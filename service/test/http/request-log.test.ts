@@ -7,7 +7,7 @@ test('one log line per request with route template, status, client and error cod
   const token = await h.token({ sub: 'logan', client_id: 'log-app' });
   const created = await h.request('POST', '/transactions', {
     token,
-    body: NEW_TRANSACTION,
+    body: { ...NEW_TRANSACTION, account_id: await h.accountFor(token) },
   });
   await h.request('GET', `/transactions/${created.body.id}`, {
     token,

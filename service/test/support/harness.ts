@@ -199,7 +199,10 @@ export class Harness {
   /** The account of a token's `sub` at its `department` (or the default branch), opened on first use. */
   accountFor(token: string): Promise<string> {
     const claims = decodeJwt(token);
-    return this.account(String(claims.sub), typeof claims.department === 'string' ? claims.department : 'retail');
+    return this.account(
+      String(claims.sub),
+      typeof claims.department === 'string' ? claims.department : 'retail',
+    );
   }
 
   /** Where the app listens, `http://127.0.0.1:<port>`. */

@@ -77,9 +77,7 @@ test('keys are scoped to the caller: another subject’s same key creates its ow
 test('concurrent requests with one key create exactly one transaction', async (t) => {
   const token = await h.token({ sub: 'idem-5' });
   const headers: [string, string][] = [['Idempotency-Key', 'race-key']];
-  const responses = await Promise.all(
-    Array.from({ length: 8 }, () => post({ token, body: BODY, headers })),
-  );
+  const responses = await Promise.all(Array.from({ length: 8 }, () => post({ token, body: BODY, headers })));
   t.true(responses.every((res) => res.status === 201));
   t.is(new Set(responses.map((res) => res.body.id)).size, 1);
   t.is((await h.request('GET', '/transactions', { token })).body.items.length, 1);
