@@ -1,5 +1,6 @@
 // A closed-loop HTTP load generator run as its own process, so it does not share the event loop
 // of the server it measures:  tsx bench/support/load.ts <json options>  → prints one JSON result.
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 
 /** What one load run does. */
@@ -9,6 +10,8 @@ export interface LoadOptions {
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string;
+  /** A file holding the body, for one too large to pass on the command line (instead of `body`). */
+  readonly bodyFile?: string;
   readonly concurrency: number;
   readonly durationMs: number;
 }
@@ -28,6 +31,7 @@ async function run(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
+  const body = options.bodyFile === undefined ? options.body : readFileSync(options.bodyFile);
   const deadline = performance.now() + options.durationMs;
   const once = () =>
     new Promise<void>((resolve) => {
@@ -56,7 +60,7 @@ async function run(options: LoadOptions): Promise<LoadResult> {
         errors++;
         resolve();
       });
-      req.end(options.body);
+      req.end(body);
     });
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
