@@ -52,27 +52,28 @@ test('every mutation writes its audit record: who, what, outcome, status, change
   const other = await h.request('POST', '/transactions', { token, body: BODY });
   await h.request('DELETE', `/transactions/${other.body.id}`, { token });
 
-  const records = trail(h);
+  // After the record of the harness opening alice's account (seq 1).
+  const records = trail(h).slice(1);
   t.deepEqual(
     records.map((r) => [r.seq, r.action, r.outcome, r.http_status, r.changed_fields.join(',')]),
     [
       [
-        1,
+        2,
         'transactions:create',
         'allowed',
         201,
         'account_id,amount_minor,category,counterparty,currency,note',
       ],
-      [2, 'transactions:update', 'allowed', 200, 'note'],
-      [3, 'transactions:reject', 'allowed', 200, 'status'],
+      [3, 'transactions:update', 'allowed', 200, 'note'],
+      [4, 'transactions:reject', 'allowed', 200, 'status'],
       [
-        4,
+        5,
         'transactions:create',
         'allowed',
         201,
         'account_id,amount_minor,category,counterparty,currency,note',
       ],
-      [5, 'transactions:delete', 'allowed', 204, ''],
+      [6, 'transactions:delete', 'allowed', 204, ''],
     ],
   );
   t.like(records[0], {
@@ -86,13 +87,16 @@ test('every mutation writes its audit record: who, what, outcome, status, change
     client_ip: '127.0.0.1',
   });
   t.false(JSON.stringify(records).includes('secret note'), 'values never reach the audit trail');
-  t.deepEqual(verifyChain(records, h.auditKey), { ok: true, records: 5, lastSeq: 5 });
+  t.deepEqual(verifyChain(trail(h), h.auditKey), { ok: true, records: 6, lastSeq: 6 });
 });
 
 test('denials and step-up challenges are audited with their reason codes', async (t) => {
   const h = await withHarness(t);
   const owner = await h.token({ sub: 'victim', scope: ALL });
-  const { body } = await h.request('POST', '/transactions', { token: owner, body: BODY });
+  const { body } = await h.request('POST', '/transactions', {
+    token: owner,
+    body: { ...BODY, account_id: await h.account('victim') },
+  });
   const attacker = await h.token({ sub: 'attacker', scope: ALL });
   t.is((await h.request('GET', `/transactions/${body.id}`, { token: attacker })).status, 404);
   t.is(
@@ -140,20 +144,25 @@ test('a write whose audit insert fails leaves no change behind', async (t) => {
     page.items.map((item) => [item.amount_minor, item.note, item.version]),
     [[4200, 'secret note', 1]],
   );
-  t.is(trail(h).length, 1);
+  t.is(trail(h).length, 2, "the account's record and the first create's");
 });
 
 test('concurrent writers keep one valid chain', async (t) => {
   const h = await withHarness(t);
   const tokens = await Promise.all(['a', 'b', 'c', 'd'].map((sub) => h.token({ sub, scope: ALL })));
+  const accounts = await Promise.all(['a', 'b', 'c', 'd'].map((sub) => h.account(sub)));
   const responses = await Promise.all(
     Array.from({ length: 40 }, (_, i) =>
-      h.request('POST', '/transactions', { token: tokens[i % 4], body: { ...BODY, amount_minor: i + 1 } }),
+      h.request('POST', '/transactions', {
+        token: tokens[i % 4],
+        body: { ...BODY, amount_minor: i + 1, account_id: accounts[i % 4] },
+      }),
     ),
   );
   t.true(responses.every((res) => res.status === 201));
   const verdict = verifyChain(h.store.auditTrail(), h.auditKey);
-  t.deepEqual(verdict, { ok: true, records: 40, lastSeq: 40 });
+  // 40 creates after the records of the five accounts they are made on.
+  t.deepEqual(verdict, { ok: true, records: 45, lastSeq: 45 });
 });
 
 async function tamperedCopy(t: any, tamper: (db: Database.Database, key: Buffer) => void) {
@@ -248,7 +257,7 @@ test('npm run audit:verify reports an intact chain (exit 0) and a broken one (ex
     AUDIT_HMAC_KEY_FILE: keyFile,
   };
   const ok = await exec(process.execPath, ['--import', 'tsx', cli], { env });
-  t.regex(ok.stdout, /audit chain intact: 3 records, last seq 3/);
+  t.regex(ok.stdout, /audit chain intact: 4 records, last seq 4/);
   const db = new Database(h.databasePath);
   db.exec('UPDATE audit_log SET http_status = 200 WHERE seq = 2');
   db.close();
@@ -263,19 +272,22 @@ test('GET /audit: auditors with audit:read see the trail newest first, filtered 
   for (let i = 0; i < 3; i++) await h.request('POST', '/transactions', { token, body: BODY });
   await h.request('GET', '/transactions/7d4c5b6a-1111-4222-8333-944455556666', { token });
   const bobToken = await h.token({ sub: 'bob', scope: ALL });
-  await h.request('POST', '/transactions', { token: bobToken, body: BODY });
+  await h.request('POST', '/transactions', {
+    token: bobToken,
+    body: { ...BODY, account_id: await h.account('bob') },
+  });
   const auditor = await h.token({ sub: 'audrey', roles: ['auditor'], scope: 'transactions:read audit:read' });
 
   const page1 = await h.request('GET', '/audit?limit=2', { token: auditor });
   t.is(page1.status, 200, page1.text);
   t.deepEqual(
     page1.body.items.map((r: any) => r.seq),
-    [4, 3],
+    [6, 5],
   );
   const page2 = await h.request('GET', `/audit?limit=2&cursor=${page1.body.next_cursor}`, { token: auditor });
   t.deepEqual(
     page2.body.items.map((r: any) => r.seq),
-    [2, 1],
+    [4, 3],
   );
   const bobs = await h.request('GET', '/audit?sub=bob&outcome=allowed', { token: auditor });
   t.deepEqual(
@@ -290,7 +302,7 @@ test('GET /audit: auditors with audit:read see the trail newest first, filtered 
     .map((line) => JSON.parse(line));
   t.deepEqual(
     lines.map((r) => r.seq),
-    [3, 2, 1],
+    [4, 3, 2],
   );
 
   const customer = await h.request('GET', '/audit', { token });
