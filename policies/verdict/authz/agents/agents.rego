@@ -26,6 +26,7 @@ cutoff := clock.format(time.add_date(clock.now_ns, 0, 0, 0 - days)) if {
 	days := caller.claims.transaction_not_older_than
 	is_number(days)
 	days >= 0
+	days <= _max_days
 	floor(days) == days
 }
 
@@ -37,6 +38,9 @@ cutoff := midnight if {
 	midnight := concat("", [date, "T00:00:00Z"])
 	clock.parse(midnight)
 }
+
+# A hundred years: `now` minus more could leave the years the time built-ins hold (clock.parse).
+_max_days := 36500
 
 # The largest `amount_minor` the token may see: an integer, or a string of at most 15 digits (so
 # that the number is exact in every JSON reader the store uses).

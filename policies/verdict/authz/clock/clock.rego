@@ -10,15 +10,23 @@ package verdict.authz.clock
 now_ns := parse(input.environment.now)
 
 # Nanoseconds since the epoch of an RFC 3339 timestamp with an optional fraction of a second and
-# a zone (2026-11-23T10:00:00Z), undefined unless it is one: every field in range and the day in
-# its month, so the built-in is never called on text it would refuse (in WASM a refusal is an
-# error, not an undefined value).
+# a zone (2026-11-23T10:00:00Z), undefined unless it is one: every field in range, the day in its
+# month, the year in range, so no time built-in is called on a value it would refuse (in WASM a
+# refusal is an evaluation error, not an undefined value).
 parse(text) := time.parse_rfc3339_ns(text) if {
 	is_string(text)
 	regex.match(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`, text)
 	[year, month, day] := [to_number(part) | some part in split(split(text, "T")[0], "-")]
+	_first_year <= year
+	year <= _last_year
 	_in_month(year, month, day)
 }
+
+# The years a timestamp may fall in: int64 nanoseconds reach from 1677-09-21 to 2262-04-11, and
+# the first year leaves room for `now` minus the longest agent age limit (agents.rego).
+_first_year := 1800
+
+_last_year := 2261
 
 _month_days := [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 

@@ -65,6 +65,12 @@ test_allow_date_limit_starts_at_midnight_utc if {
 	agents.exceeded == {"agent_age_limit"} with input as _input({"transaction_not_older_than": "2026-11-20"}, earlier)
 }
 
+test_deny_age_limit_beyond_a_hundred_years if {
+	agents.cutoff == "1926-12-18T10:00:00Z" with input as _input({"transaction_not_older_than": 36500}, _tx)
+	agents.unfilterable with input as _input({"transaction_not_older_than": 36501}, _tx)
+	agents.unfilterable with input as _input({"transaction_not_older_than": "1799-12-31"}, _tx)
+}
+
 test_deny_date_limit_that_is_not_a_full_date if {
 	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-02-29"}, _tx)
 	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-11-20T00:00:00Z"}, _tx)

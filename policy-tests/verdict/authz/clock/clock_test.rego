@@ -34,3 +34,11 @@ test_deny_days_and_times_out_of_range_are_undefined if {
 	not clock.parse("2026-11-23T10:00:60Z")
 	not clock.parse("2026-11-23T10:00:00+24:00")
 }
+
+test_deny_years_outside_the_range_of_the_built_ins if {
+	clock.parse("1800-01-01T00:00:00Z") == -5364662400000000000
+	clock.parse("2261-12-31T23:59:59Z") == 9214646399000000000
+	not clock.parse("1799-12-31T23:59:59Z")
+	not clock.parse("0001-01-01T00:00:00Z")
+	not clock.parse("2262-01-01T00:00:00Z")
+}
