@@ -14,12 +14,15 @@ ensureBundle();
 const cases = loadCases();
 const engine = await Engine.fromFile(WASM_BUNDLE);
 
-/** For list_filter cases with rows: the batch decisions on those rows, to check the filter against. */
+/**
+ * For list_filter cases with rows: the batch decisions on those rows for the same list action
+ * (transactions:list or accounts:list), to check the filter against.
+ */
 function rowBatch(c: Case): JsonObject {
-  const { subject, environment } = c.input;
+  const { subject, action, environment } = c.input;
   return {
     subject: subject ?? null,
-    action: 'transactions:list',
+    action: action ?? null,
     environment: environment ?? null,
     resources: c.rows,
   };
@@ -79,7 +82,7 @@ for (const c of cases) {
     }
 
     if (c.rows.length > 0) {
-      // A row passes the filter exactly when batch (transactions:list) allows it.
+      // A row passes the filter exactly when batch (the same list action) allows it.
       const rows = wasm('batch', rowBatch(c));
       t.deepEqual(
         rows,

@@ -1,11 +1,12 @@
 # METADATA
 # title: Verdict authorization
 # description: |
-#   The decision on a request to the transactions API (ARCHITECTURE.md, Contracts, and
-#   policies/README.md). Default deny: a request is allowed when some profile of the caller
+#   The decision on a request to the accounts and transactions API (ARCHITECTURE.md, Contracts,
+#   and policies/README.md). Default deny: a request is allowed when some profile of the caller
 #   grants it and nothing stands in the way; every deny says why.
 package verdict.authz
 
+import data.verdict.authz.accounts
 import data.verdict.authz.agents
 import data.verdict.authz.duties
 import data.verdict.authz.reasons
@@ -37,8 +38,9 @@ batch := {"decisions": [d |
 # METADATA
 # title: List filter
 # description: |
-#   Store conditions for transactions:list: the store ORs the clauses and ANDs the fields of one;
-#   a row matches a clause exactly when reading it would be allowed. No clause, no rows.
+#   Store conditions for transactions:list or accounts:list: the store ORs the clauses and ANDs
+#   the fields of one; a row matches a clause exactly when listing it would be allowed. No
+#   clause, no rows.
 # entrypoint: true
 list_filter := {"any_of": _clauses}
 
@@ -52,9 +54,12 @@ allow if {
 
 default visible := false
 
-# Without an existing transaction (the collection, a proposal, the audit log) there is nothing
-# to hide.
-visible if not request.existing_transaction
+# A collection, a proposed account and the audit log hide nothing.
+visible if request.collection
+
+visible if request.account_proposal
+
+visible if request.audit_log
 
 # Rule 10: an existing transaction is visible exactly when the caller may read it — scopes aside,
 # agent limits included. A caller who may not read it gets 404, so ids cannot be probed.
@@ -64,17 +69,27 @@ visible if {
 	count(agents.exceeded) == 0
 }
 
+# Rule 11: so is an existing account.
+visible if {
+	request.existing_account
+	count(roles.readers) > 0
+}
+
+# Rule 11: a proposed transaction is visible exactly when the caller may see its account: one
+# created on an account the caller may not see answers as one on an account that does not exist.
+visible if {
+	request.proposal
+	count(roles.account_viewers) > 0
+}
+
 # Rule 1
 _denials contains "unknown_action" if not scopes.known_action
 
 _denials contains "insufficient_scope" if scopes.missing
 
-_denials contains "unsupported_resource" if {
-	request.one_transaction
-	not input.resource.type == "transaction"
-}
+_denials contains "unsupported_resource" if request.mismatched_resource
 
-# Rules 2–7: only when no profile grants the action, the reasons each one gives.
+# Rules 2–7 and 11: only when no profile grants the action, the reasons each one gives.
 _denials contains code if {
 	scopes.known_action
 	count(roles.granting) == 0
@@ -83,6 +98,9 @@ _denials contains code if {
 
 # Rules 4, 6, 10: separation of duties, on top of every role.
 _denials contains code if some code in duties.violations
+
+# Rule 11: account status and departments, on top of every role.
+_denials contains code if some code in accounts.violations
 
 # Rule 8: agent limits, on top of every role.
 _denials contains code if some code in agents.exceeded
@@ -127,4 +145,10 @@ _clauses := [object.union(clause, agents.filter) | some clause in roles.list_cla
 	input.action == "transactions:list"
 	not scopes.missing
 	not agents.unfilterable
+}
+
+# Agent limits are about transactions: an account row carries nothing they compare.
+_clauses := roles.list_clauses if {
+	input.action == "accounts:list"
+	not scopes.missing
 }

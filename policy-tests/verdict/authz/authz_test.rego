@@ -5,13 +5,15 @@ import data.verdict.authz
 # Monday 2026-11-23, 11:00 in Berlin: retail is open.
 _now := "2026-11-23T10:00:00Z"
 
+_account := {"id": "a1", "owner": "alice", "department": "retail", "status": "open"}
+
 _tx := {
 	"type": "transaction", "id": "t1", "owner": "alice", "department": "retail",
 	"amount_minor": 12050, "currency": "EUR", "category": "groceries", "status": "pending",
-	"created_at": "2026-11-20T09:30:00Z",
+	"created_at": "2026-11-20T09:30:00Z", "account": _account,
 }
 
-_all_scopes := "transactions:read transactions:write transactions:delete transactions:approve audit:read"
+_all_scopes := "transactions:read transactions:write transactions:delete transactions:approve accounts:read accounts:write audit:read"
 
 _alice := {"sub": "alice", "client_id": "web-app", "scope": _all_scopes}
 
@@ -187,4 +189,99 @@ test_deny_public_agent_create_above_cap_even_with_step_up if {
 	d := _decide(agent, "transactions:create", object.union(_tx, {"amount_minor": 50001}))
 	_codes(d) == ["agent_create_limit"]
 	not d.step_up
+}
+
+_account_resource := object.union(_account, {"type": "account", "currency": "EUR"})
+
+_manager := object.union(_alice, {"sub": "mia", "roles": ["manager"], "department": "retail"})
+
+test_allow_customer_reads_own_account if {
+	d := _decide(_alice, "accounts:read", _account_resource)
+	d == {"allow": true, "visible": true, "reasons": [], "redact": []}
+}
+
+test_deny_customer_reads_other_customers_account_invisibly if {
+	d := _decide(_alice, "accounts:read", object.union(_account_resource, {"owner": "bob"}))
+	d.visible == false
+	_codes(d) == ["not_owner"]
+}
+
+test_allow_customer_opens_own_account_in_the_default_department if {
+	d := _decide(_alice, "accounts:open", _account_resource)
+	d == {"allow": true, "visible": true, "reasons": [], "redact": []}
+}
+
+test_deny_customer_opens_outside_the_home_department if {
+	d := _decide(_alice, "accounts:open", object.union(_account_resource, {"department": "private"}))
+	d.visible
+	_codes(d) == ["other_department"]
+}
+
+test_deny_manager_freezes_only_after_step_up if {
+	d := _decide(_manager, "accounts:freeze", object.union(_account_resource, {"owner": "bob"}))
+	_codes(d) == ["step_up_required"]
+	d.step_up
+	allowed := _decide(object.union(_manager, _mfa), "accounts:freeze", object.union(_account_resource, {"owner": "bob"}))
+	allowed.allow
+}
+
+test_deny_frozen_account_is_not_frozen_again if {
+	frozen := object.union(_account_resource, {"status": "frozen"})
+	d := _decide(object.union(_manager, _mfa), "accounts:freeze", frozen)
+	d.visible
+	_codes(d) == ["account_not_open"]
+}
+
+test_deny_create_on_a_frozen_account if {
+	frozen := object.union(_tx, {"account": object.union(_account, {"status": "frozen"})})
+	d := _decide(_alice, "transactions:create", frozen)
+	d.visible
+	_codes(d) == ["account_not_open"]
+}
+
+test_deny_create_on_another_customers_account_is_invisible if {
+	bobs := object.union(_tx, {"owner": "bob", "account": object.union(_account, {"owner": "bob"})})
+	d := _decide(_alice, "transactions:create", bobs)
+	d.visible == false
+	_codes(d) == ["not_owner"]
+}
+
+test_deny_create_without_an_account_is_invisible if {
+	d := _decide(_alice, "transactions:create", object.remove(_tx, ["account"]))
+	d.allow == false
+	d.visible == false
+	_codes(d) == ["account_not_open", "not_owner"]
+}
+
+test_deny_manager_creating_in_their_department_sees_the_account if {
+	d := _decide(_manager, "transactions:create", _tx)
+	d.visible
+	_codes(d) == ["action_not_permitted"]
+}
+
+test_deny_account_action_on_a_transaction if {
+	d := _decide(_alice, "accounts:read", _tx)
+	_codes(d) == ["unsupported_resource"]
+}
+
+test_allow_list_filter_for_accounts_has_no_agent_limits if {
+	agent := object.union(_alice, {"agent": {"id": "bot"}, "transaction_amount_limit": "lots"})
+	f := authz.list_filter with input as _input(agent, "accounts:list", null)
+	f == {"any_of": [{"owner": "alice"}]}
+	staff := authz.list_filter with input as _input(_manager, "accounts:list", null)
+	staff == {"any_of": [{"department": "retail"}]}
+}
+
+test_deny_list_filter_for_accounts_without_scope_is_empty if {
+	reader := object.union(_alice, {"scope": "transactions:read"})
+	f := authz.list_filter with input as _input(reader, "accounts:list", null)
+	f == {"any_of": []}
+}
+
+test_allow_batch_of_accounts if {
+	resources := [_account_resource, object.union(_account_resource, {"id": "a2", "owner": "bob"})]
+	req := object.union(_input(_alice, "accounts:list", null), {"resources": resources})
+	result := authz.batch with input as req
+	[d.allow | some d in result.decisions] == [true, false]
+	[d.visible | some d in result.decisions] == [true, false]
 }

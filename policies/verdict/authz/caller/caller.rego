@@ -11,6 +11,12 @@ sub := claims.sub
 
 department := claims.department
 
+# The department a new account of the caller belongs to: the `department` claim, or the default
+# department in data when the token has none (a claim that is not a string is no department).
+home_department := department if is_string(department)
+
+home_department := data.verdict.config.default_department if object.get(claims, "department", null) == null
+
 # Role names from the `roles` claim; absent or empty means a person without roles.
 roles contains role if {
 	some role in claims.roles

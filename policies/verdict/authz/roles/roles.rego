@@ -1,9 +1,9 @@
 # METADATA
 # title: Roles
 # description: |
-#   Rules 2–7 and 10: what customers, staff roles and service clients may do, from the profiles
-#   in data (policies/data/roles.yaml, service-clients.yaml). A caller with several roles gets
-#   the union of their profiles.
+#   Rules 2–7, 10 and 11: what customers, staff roles and service clients may do with transactions
+#   and accounts, from the profiles in data (policies/data/roles.yaml, service-clients.yaml). A
+#   caller with several roles gets the union of their profiles.
 package verdict.authz.roles
 
 import data.verdict.authz.caller
@@ -25,30 +25,44 @@ listing contains name if {
 	input.action in profile.actions
 }
 
-# Profiles whose reach covers the transaction: own (the caller owns it), department (it belongs
-# to the caller's department) or all. Without one transaction (the collection, the audit log)
-# reach does not apply.
-reaching contains name if {
-	some name, profile in profiles
-	profile.reach == "all"
-}
+# Whether a profile's reach covers a transaction or an account: own (the caller owns it),
+# department (it belongs to the caller's department) or all.
+_reaches(profile, _) if profile.reach == "all"
 
-reaching contains name if {
-	some name, profile in profiles
+_reaches(profile, target) if {
 	profile.reach == "own"
-	input.resource.owner == caller.sub
+	target.owner == caller.sub
 }
 
-reaching contains name if {
-	some name, profile in profiles
+_reaches(profile, target) if {
 	profile.reach == "department"
-	input.resource.department == caller.department
+	target.department == caller.department
+}
+
+# Profiles whose reach covers the resource. A proposed transaction must be reached together with
+# its account (the service gives it the account's owner and department; without an account it
+# is reached by no one). Without one resource (a collection, the audit log) reach does not apply.
+reaching contains name if {
+	request.one_resource
+	not request.proposal
+	some name, profile in profiles
+	_reaches(profile, input.resource)
 }
 
 reaching contains name if {
-	some name, _ in profiles
-	not request.one_transaction
+	request.proposal
+	some name, profile in profiles
+	_reaches(profile, input.resource)
+	_reaches(profile, _account)
 }
+
+reaching contains name if {
+	not request.one_resource
+	some name, _ in profiles
+}
+
+# The account of a proposed transaction, when it has one.
+_account := input.resource.account if is_object(input.resource.account)
 
 _out_of_reach := {"own": "not_owner", "department": "other_department"}
 
@@ -63,6 +77,13 @@ shortfalls contains [name, "not_pending"] if {
 	some name in listing
 	input.action in object.get(profiles[name], "pending_only", [])
 	not input.resource.status == "pending"
+}
+
+# Rule 11: customers open accounts in their home department only (data: home_department_only).
+shortfalls contains [name, "other_department"] if {
+	some name in listing
+	input.action in object.get(profiles[name], "home_department_only", [])
+	not input.resource.department == caller.home_department
 }
 
 # Rule 4: approve and reject decide pending transactions only,
@@ -98,6 +119,7 @@ _short contains name if some [name, _] in shortfalls
 # Profiles that permit the action on this resource.
 granting contains name if {
 	some name in listing
+	name in reaching
 	not name in _short
 }
 
@@ -106,10 +128,23 @@ refusals contains "action_not_permitted" if count(listing) == 0
 
 refusals contains code if some [_, code] in shortfalls
 
-# Profiles through which the caller may read the transaction (visibility, redaction).
+# The action that reads a resource of each type.
+_read_action := {"transaction": "transactions:read", "account": "accounts:read"}
+
+# Profiles through which the caller may read the resource (visibility, redaction).
 readers contains name if {
 	some name in reaching
-	"transactions:read" in profiles[name].actions
+	_read_action[request.family] in profiles[name].actions
+}
+
+# Rule 11: profiles through which the caller may see the account of a proposed transaction —
+# they read it, or they list transactions:create and reach it.
+account_viewers contains name if {
+	request.proposal
+	some name, profile in profiles
+	some action in ["accounts:read", "transactions:create"]
+	action in profile.actions
+	_reaches(profile, _account)
 }
 
 # Fields hidden from the caller: those every reading profile redacts.
@@ -121,10 +156,11 @@ redact contains path if {
 	}
 }
 
-# For list_filter: one store clause per reach of a listing profile; `all` covers the others.
+# For list_filter: one store clause per reach of a profile that lists the (list) action; `all`
+# covers the others.
 _list_reach contains profile.reach if {
 	some profile in profiles
-	"transactions:list" in profile.actions
+	input.action in profile.actions
 }
 
 _reach_clause["own"] := {"owner": caller.sub} if is_string(caller.sub)

@@ -12,6 +12,11 @@ required := {
 	"transactions:delete": "transactions:delete",
 	"transactions:approve": "transactions:approve",
 	"transactions:reject": "transactions:approve",
+	"accounts:open": "accounts:write",
+	"accounts:list": "accounts:read",
+	"accounts:read": "accounts:read",
+	"accounts:freeze": "accounts:write",
+	"accounts:unfreeze": "accounts:write",
 	"audit:read": "audit:read",
 }
 

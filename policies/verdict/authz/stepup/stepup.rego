@@ -1,8 +1,9 @@
 # METADATA
 # title: Step-up authentication
 # description: |
-#   Rule 9: high-privilege actions need a recent strong authentication — `acr` in the configured
-#   set and `auth_time` within `max_age` seconds of `now` (policies/data/step-up.yaml, RFC 9470).
+#   Rules 9 and 11: high-privilege actions need a recent strong authentication — `acr` in the
+#   configured set and `auth_time` within `max_age` seconds of `now` (policies/data/step-up.yaml,
+#   RFC 9470).
 package verdict.authz.stepup
 
 import data.verdict.authz.caller
@@ -17,8 +18,8 @@ required if {
 	not _at_most(input.resource, _config.thresholds.create)
 }
 
-# deleting,
-required if input.action == "transactions:delete"
+# the actions that always need it (deleting, freezing and unfreezing accounts),
+required if input.action in _config.always
 
 # approving above the approve threshold,
 required if {

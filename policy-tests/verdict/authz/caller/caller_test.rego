@@ -26,3 +26,18 @@ test_deny_agent_without_client_type_is_public if {
 	not caller.public_agent with input.subject.claims as {"agent": {"id": "bot", "client_type": "confidential"}}
 	not caller.agent with input.subject.claims as {"agent": "bot"}
 }
+
+test_allow_home_department_is_the_claim if {
+	caller.home_department == "private" with input.subject.claims as {"sub": "alice", "department": "private"}
+}
+
+test_allow_home_department_without_a_claim_is_the_default if {
+	caller.home_department == "retail" with input.subject.claims as {"sub": "alice"}
+	caller.home_department == "retail" with input.subject.claims as {"sub": "alice", "department": null}
+	caller.home_department == "online" with input.subject.claims as {"sub": "alice"}
+		with data.verdict.config.default_department as "online"
+}
+
+test_deny_department_claim_that_is_not_a_string_is_no_home if {
+	not caller.home_department with input.subject.claims as {"sub": "alice", "department": 7}
+}

@@ -35,3 +35,7 @@ test_deny_weekends_and_unknown_departments if {
 	not _open_at("nowhere", "2026-11-23T10:00:00Z")
 	not _open_at("retail", "not a time")
 }
+
+test_allow_default_department_is_a_department_with_hours if {
+	data.verdict.config.departments[data.verdict.config.default_department].business_hours
+}

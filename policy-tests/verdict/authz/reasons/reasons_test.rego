@@ -8,3 +8,9 @@ test_allow_every_message_is_a_sentence if {
 		count(message) > 10
 	}
 }
+
+test_allow_account_codes_have_messages if {
+	every code in ["account_not_open", "account_not_frozen", "unknown_department", "unsupported_resource"] {
+		reasons.messages[code]
+	}
+}

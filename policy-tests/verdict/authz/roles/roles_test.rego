@@ -96,3 +96,53 @@ test_deny_department_clause_needs_a_department if {
 	support := {"sub": "sam", "client_id": "web", "roles": ["support"]}
 	roles.list_clauses == [] with input as _input(support, "transactions:list", null)
 }
+
+_account := {"type": "account", "id": "a1", "owner": "alice", "department": "retail", "status": "open"}
+
+test_allow_customer_opens_in_the_home_department if {
+	roles.granting == {"customer"} with input as _input(_alice, "accounts:open", _account)
+	claimed := object.union(_alice, {"department": "private"})
+	private := object.union(_account, {"department": "private"})
+	roles.granting == {"customer"} with input as _input(claimed, "accounts:open", private)
+}
+
+test_deny_customer_opens_outside_the_home_department if {
+	private := object.union(_account, {"department": "private"})
+	roles.refusals == {"other_department"} with input as _input(_alice, "accounts:open", private)
+	roles.refusals == {"not_owner"} with input as _input(_alice, "accounts:open", object.union(_account, {"owner": "bob"}))
+}
+
+test_allow_service_client_opens_anywhere_for_anyone if {
+	gateway := {"sub": "payments-gateway", "client_id": "payments-gateway"}
+	elsewhere := object.union(_account, {"owner": "carol", "department": "private"})
+	roles.granting == {"service_client"} with input as _input(gateway, "accounts:open", elsewhere)
+}
+
+test_allow_account_readers_reach_the_account if {
+	roles.readers == {"manager"} with input as _input(_manager, "accounts:read", _account)
+	private := object.union(_account, {"department": "private"})
+	roles.readers == set() with input as _input(_manager, "accounts:read", private)
+}
+
+test_deny_proposal_is_reached_only_with_its_account if {
+	tx := object.union(_tx, {"account": {"owner": "alice", "department": "retail"}})
+	roles.reaching == {"customer"} with input as _input(_alice, "transactions:create", tx)
+	roles.account_viewers == {"customer"} with input as _input(_alice, "transactions:create", tx)
+	bobs := object.union(tx, {"account": {"owner": "bob", "department": "retail"}})
+	roles.reaching == set() with input as _input(_alice, "transactions:create", bobs)
+	roles.account_viewers == set() with input as _input(_alice, "transactions:create", bobs)
+	roles.reaching == set() with input as _input(_alice, "transactions:create", _tx)
+}
+
+test_allow_manager_sees_the_account_of_a_proposal_in_the_department if {
+	tx := object.union(_tx, {"account": {"owner": "bob", "department": "retail"}})
+	roles.account_viewers == {"manager"} with input as _input(_manager, "transactions:create", tx)
+	roles.refusals == {"action_not_permitted"} with input as _input(_manager, "transactions:create", tx)
+}
+
+test_allow_account_list_clauses_per_reach if {
+	roles.list_clauses == [{"owner": "alice"}] with input as _input(_alice, "accounts:list", null)
+	roles.list_clauses == [{"department": "retail"}] with input as _input(_manager, "accounts:list", null)
+	gateway := {"sub": "payments-gateway", "client_id": "payments-gateway"}
+	roles.list_clauses == [] with input as _input(gateway, "accounts:list", null)
+}

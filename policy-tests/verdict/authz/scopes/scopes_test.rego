@@ -23,3 +23,12 @@ test_deny_empty_and_absent_scopes_grant_nothing if {
 test_deny_unknown_action_is_not_known if {
 	not scopes.known_action with input as {"action": "transactions:export"}
 }
+
+test_deny_account_actions_need_the_account_scopes if {
+	transactions_only := {"subject": {"claims": {"scope": "transactions:read transactions:write"}}}
+	scopes.missing == "accounts:read" with input as object.union(transactions_only, {"action": "accounts:list"})
+	scopes.missing == "accounts:read" with input as object.union(transactions_only, {"action": "accounts:read"})
+	scopes.missing == "accounts:write" with input as object.union(transactions_only, {"action": "accounts:open"})
+	scopes.missing == "accounts:write" with input as object.union(transactions_only, {"action": "accounts:freeze"})
+	scopes.missing == "accounts:write" with input as object.union(transactions_only, {"action": "accounts:unfreeze"})
+}

@@ -27,6 +27,24 @@ test_deny_delete_and_agent_writes_need_step_up if {
 	not stepup.required with input as _input(agent, "transactions:read", 1)
 }
 
+test_deny_freeze_and_unfreeze_always_need_step_up if {
+	stepup.required with input as _input({}, "accounts:freeze", 0)
+	stepup.required with input as _input({}, "accounts:unfreeze", 0)
+	not stepup.required with input as _input({}, "accounts:open", 0)
+	not stepup.required with input as _input({}, "accounts:read", 0)
+}
+
+test_deny_agent_account_writes_need_step_up if {
+	agent := {"agent": {"id": "bot", "client_type": "public"}}
+	stepup.required with input as _input(agent, "accounts:open", 0)
+	not stepup.required with input as _input(agent, "accounts:list", 0)
+}
+
+test_allow_always_list_comes_from_data if {
+	not stepup.required with input as _input({}, "transactions:delete", 1)
+		with data.verdict.config.step_up.always as ["accounts:freeze"]
+}
+
 test_allow_recent_strong_authentication if {
 	# auth_time 300 s before now is still within max_age.
 	phr := {"acr": "urn:verdict:acr:phr", "auth_time": 1795427700}
