@@ -12,7 +12,7 @@ export const MANAGER = {
   },
 };
 
-/** The i-th pending retail grocery transaction of `owner`. */
+/** The i-th pending retail grocery transaction of `owner`, on `owner`'s open account. */
 export function benchResource(i: number, owner = 'alice') {
   return {
     type: 'transaction',
@@ -24,5 +24,6 @@ export function benchResource(i: number, owner = 'alice') {
     category: 'groceries',
     status: 'pending',
     created_at: '2026-11-20T09:30:00Z',
+    account: { id: `acc-${owner}`, owner, department: 'retail', status: 'open' },
   };
 }
