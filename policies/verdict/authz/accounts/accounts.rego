@@ -15,6 +15,19 @@ violations contains "account_not_open" if {
 	not input.resource.account.status == "open"
 }
 
+# A proposed transaction takes its owner and department from its account (the service sets them
+# so); a proposal that says otherwise is refused rather than trusted.
+violations contains "account_mismatch" if {
+	request.proposal
+	is_object(input.resource.account)
+	not _as_its_account
+}
+
+_as_its_account if {
+	input.resource.owner == input.resource.account.owner
+	input.resource.department == input.resource.account.department
+}
+
 # Only an open account is frozen,
 violations contains "account_not_open" if {
 	input.action == "accounts:freeze"

@@ -4,6 +4,7 @@
 package verdict.authz.reasons
 
 messages := {
+	"account_mismatch": "the transaction's owner or department is not its account's",
 	"account_not_frozen": "the account is not frozen",
 	"account_not_open": "the account is not open",
 	"action_not_permitted": "no role of the caller permits this action",

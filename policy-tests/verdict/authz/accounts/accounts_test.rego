@@ -7,7 +7,10 @@ _account := {
 	"currency": "EUR", "status": "open",
 }
 
-_tx := {"type": "transaction", "id": "t1", "owner": "alice", "department": "retail", "account": {"status": "open"}}
+_tx := {
+	"type": "transaction", "id": "t1", "owner": "alice", "department": "retail",
+	"account": {"owner": "alice", "department": "retail", "status": "open"},
+}
 
 _input(action, resource) := {"action": action, "resource": resource, "subject": {"claims": {"sub": "mia"}}}
 
@@ -48,4 +51,11 @@ test_deny_new_account_in_an_unknown_department if {
 	accounts.violations == {"unknown_department"} with input as _input("accounts:open", nowhere)
 	nameless := object.remove(_account, ["department"])
 	accounts.violations == {"unknown_department"} with input as _input("accounts:open", nameless)
+}
+
+test_deny_proposal_that_is_not_its_accounts if {
+	elsewhere := object.union(_tx, {"department": "private"})
+	accounts.violations == {"account_mismatch"} with input as _input("transactions:create", elsewhere)
+	someone_else := object.union(_tx, {"owner": "bob"})
+	accounts.violations == {"account_mismatch"} with input as _input("transactions:create", someone_else)
 }
