@@ -82,7 +82,7 @@ test('opening without accounts:write → 403 insufficient_scope naming it', asyn
   const res = await open(await h.token({ sub: 'sid', scope: 'accounts:read' }));
   t.is(res.status, 403, res.text);
   t.is(res.body.code, 'insufficient_scope');
-  t.regex(String(res.headers['www-authenticate']), /error="insufficient_scope", scope="accounts:write"/);
+  t.regex(String(res.headers['www-authenticate']), /error="insufficient_scope",.* scope="accounts:write"/);
 });
 
 test('a bad open body → 400 validation_failed naming the field', async (t) => {
@@ -255,7 +255,6 @@ test('a frozen account takes no new transaction and no approval; reads and rejec
 test('BOLA: creating on another customer’s account answers exactly as an unknown account, and stores nothing', async (t) => {
   const bobs = await h.account('bobby', 'retail');
   const token = await customer('alicia');
-  const before = (await h.store.list({ limit: 100 }, [{}])).items.length;
   const foreign = await h.request('POST', '/transactions', {
     token,
     body: { ...NEW_TRANSACTION, account_id: bobs },
@@ -272,7 +271,7 @@ test('BOLA: creating on another customer’s account answers exactly as an unkno
   const { request_id: _a, ...foreignBody } = foreign.body as Record<string, unknown>;
   const { request_id: _b, ...unknownBody } = unknown.body as Record<string, unknown>;
   t.deepEqual(foreignBody, unknownBody);
-  t.is((await h.store.list({ limit: 100 }, [{}])).items.length, before);
+  t.is((await h.store.list({ limit: 100 }, [{ owner: 'alicia' }, { owner: 'bobby' }])).items.length, 0);
 });
 
 test("a service client's transaction takes the account's holder and branch, not the creator's", async (t) => {

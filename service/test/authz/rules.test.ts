@@ -63,7 +63,7 @@ test('missing scope → 403 insufficient_scope naming the scope', async (t) => {
   const cases: [string, string, string, object | undefined][] = [
     ['GET', `/transactions/${id}`, 'transactions:read', undefined],
     ['GET', '/transactions', 'transactions:read', undefined],
-    ['POST', '/transactions', 'transactions:write', BODY],
+    ['POST', '/transactions', 'transactions:write', { ...BODY, account_id: await h.account('scoped') }],
     ['DELETE', `/transactions/${id}`, 'transactions:delete', undefined],
   ];
   for (const [method, path, scope, body] of cases) {

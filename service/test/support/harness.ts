@@ -177,8 +177,19 @@ export class Harness {
    * The account `acct-<owner>-<department>` (opened in the store on first use, with its audit
    * record): the account a test's customer creates transactions on.
    */
-  async account(owner = 'alice', department = 'retail', status: AccountStatus = 'open'): Promise<string> {
+  account(owner = 'alice', department = 'retail', status: AccountStatus = 'open'): Promise<string> {
     const id = `acct-${owner}-${department}${status === 'open' ? '' : `-${status}`}`;
+    let opened = this.#accounts.get(id);
+    if (opened === undefined) {
+      opened = this.#openAccount(id, owner, department, status);
+      this.#accounts.set(id, opened);
+    }
+    return opened;
+  }
+
+  readonly #accounts = new Map<string, Promise<string>>();
+
+  async #openAccount(id: string, owner: string, department: string, status: AccountStatus): Promise<string> {
     if ((await this.store.getAccount(id)) === undefined) {
       await this.store.openAccount(
         {

@@ -300,7 +300,7 @@ test('approve/reject with a body → 400 validation_failed', async (t) => {
 
 test('an unknown route → 404 not_found; a wrong method → 405 with Allow', async (t) => {
   const token = await h.token();
-  const missing = await h.request('GET', '/accounts', { token });
+  const missing = await h.request('GET', '/ledgers', { token });
   t.is(missing.status, 404);
   t.is(missing.body.code, 'not_found');
   const wrong = await h.request('PUT', '/transactions', { token, body: {} });
