@@ -9,6 +9,7 @@ import type { Authorizer } from './authz/decision.js';
 import { EmbeddedAuthorizer } from './authz/embedded-authorizer.js';
 import { SidecarAuthorizer } from './authz/sidecar-authorizer.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { answerUnknownMethods } from './http/unknown-methods.js';
 import { createLogger } from './logger.js';
 import { adminServer } from './metrics/admin-server.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
       void handle(req, res);
     },
   );
+  answerUnknownMethods(server, handle);
   await keySet.refresh();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -38,7 +38,14 @@ export function problemDetails(logger: Logger): Middleware<RequestState> {
       await next();
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) throw new NotFoundError();
-        if (ctx.status === 405) throw new MethodNotAllowedError(ctx.response.get('Allow').split(/,\s*/));
+        // The router answers a method it does not implement (TRACE, CONNECT, FOO) with 501: for a
+        // path it has that is a 405 like any other method the path lacks; for a path it lacks, a 404.
+        if (ctx.status === 405 || ctx.status === 501) {
+          const allowed = ctx.response.get('Allow').split(/,\s*/).filter(Boolean);
+          if (allowed.length > 0) throw new MethodNotAllowedError(allowed);
+          ctx.remove('Allow');
+          throw new NotFoundError();
+        }
       }
     } catch (thrown) {
       const error = toApiError(thrown, logger, ctx.state.requestId);
