@@ -83,8 +83,13 @@ export async function policyCall<T>(
  * Asks the policy about `action` on `ctx.state.resource` and enforces the answer (ARCHITECTURE.md
  * order); the handler runs only on an allow, with the fields to redact in `ctx.state.redact`.
  * Every refusal — deny, step-up challenge, no decision, PDP failure — is audited before it is thrown.
+ * `known`: the resource was already decided visible (an update's result), see {@link enforce}.
  */
-export function authorize(deps: AuthorizeDeps, action: Action): Middleware<AuthorizedState> {
+export function authorize(
+  deps: AuthorizeDeps,
+  action: Action,
+  { known = false }: { readonly known?: boolean } = {},
+): Middleware<AuthorizedState> {
   const { authorizer, now, onDecision } = deps;
   return async function authorize(ctx, next) {
     const { claims, resource } = ctx.state;
@@ -98,7 +103,7 @@ export function authorize(deps: AuthorizeDeps, action: Action): Middleware<Autho
       );
       ctx.state.provenance = { decisionId: result.decisionId, revision: result.revision };
       decision = result.decision;
-      ctx.state.redact = enforce(decision);
+      ctx.state.redact = enforce(decision, known);
       onDecision?.(action, 'allow', 'none');
     } catch (error) {
       if (error instanceof ApiError)

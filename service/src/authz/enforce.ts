@@ -14,10 +14,12 @@ export const STEP_UP_REASON_CODES: ReadonlySet<string> = new Set(['step_up_requi
  * Enforces a decision in ARCHITECTURE.md's order and returns the fields to redact:
  * allow → redact; not visible → 404; only step-up reasons → 401 (RFC 9470);
  * insufficient_scope → 403 with the scope; otherwise 403 with the reason codes.
+ * `known`: the caller was already allowed to see the resource (the result of an update), so a
+ * result it may not see is refused with its reasons rather than hidden.
  */
-export function enforce(decision: Decision): readonly string[] {
+export function enforce(decision: Decision, known = false): readonly string[] {
   if (decision.allow) return decision.redact;
-  if (!decision.visible) throw new NotFoundError();
+  if (!decision.visible && !known) throw new NotFoundError();
   const codes = decision.reasons.map((reason) => reason.code);
   if (codes.length > 0 && codes.every((code) => STEP_UP_REASON_CODES.has(code))) {
     if (decision.step_up === undefined) throw new PolicyNoDecisionError('step-up reason without step_up');

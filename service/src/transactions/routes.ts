@@ -298,7 +298,7 @@ export function transactionRoutes({
       jsonBody,
       validateChanges,
       proposeChanges,
-      can('transactions:update'),
+      authorize(authorizeDeps, 'transactions:update', { known: true }),
       requireIfMatch,
       updateTransaction,
     )

@@ -608,8 +608,10 @@ test('an update is decided on the result too: an agent cannot move a transaction
     body: { category: 'gambling' },
     headers: [['If-Match', '"1"']],
   });
-  t.is(res.status, 404);
-  t.is(res.body.code, 'not_found');
+  // It saw the transaction, so the refused result is a 403 with the reason, not a 404.
+  t.is(res.status, 403, res.text);
+  t.is(res.body.code, 'forbidden');
+  t.deepEqual(res.body.reasons, ['agent_category_excluded']);
   t.is((await h.store.get(id))?.category, 'groceries');
   const allowed = await h.request('PATCH', item(id), {
     token: agent,
@@ -618,3 +620,27 @@ test('an update is decided on the result too: an agent cannot move a transaction
   });
   t.is(allowed.status, 200, allowed.text);
 });
+
+for (const client_type of ['confidential', 'public'] as const) {
+  test(`a ${client_type} agent cannot update a transaction into an excluded category → 403, whatever its other limits`, async (t) => {
+    const owner = `agent-${randomUUID()}`;
+    const id = await seed({ owner, category: 'groceries', amount_minor: 5000 });
+    const agent = await h.token({
+      sub: owner,
+      scope: ALL,
+      agent: { id: 'assistant-4', client_type },
+      transaction_amount_limit: '10000',
+      excluded_categories: ['crypto'],
+      ...stepUp(),
+    });
+    const res = await h.request('PATCH', item(id), {
+      token: agent,
+      body: { category: 'crypto' },
+      headers: [['If-Match', '"1"']],
+    });
+    t.is(res.status, 403, res.text);
+    t.is(res.body.code, 'forbidden');
+    t.deepEqual(res.body.reasons, ['agent_category_excluded']);
+    t.is((await h.store.get(id))?.version, 1);
+  });
+}
