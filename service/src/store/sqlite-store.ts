@@ -409,8 +409,7 @@ export class SqliteStore implements TransactionStore, AccountStore {
       this.#createOnce(audit, idempotency, respond, transaction.created_at, () => {
         // The decision saw an open account; it must still be open when the row goes in.
         const account = db.prepare('SELECT status FROM accounts WHERE id = ?').get(transaction.account_id) as
-          | { status: string }
-          | undefined;
+          { status: string } | undefined;
         if (account?.status !== 'open') return undefined;
         db.prepare(
           `INSERT INTO transactions (id, owner, account_id, amount_minor, currency, category, counterparty_name,
@@ -483,7 +482,9 @@ export class SqliteStore implements TransactionStore, AccountStore {
       params.push(query.after.created_at, query.after.created_at, query.after.id);
     }
     const rows = this.#db
-      .prepare(`SELECT * FROM accounts WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .prepare(
+        `SELECT * FROM accounts WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
       .all(...params, query.limit + 1) as AccountRow[];
     return Promise.resolve({
       items: rows.slice(0, query.limit).map(fromAccountRow),
