@@ -41,8 +41,10 @@ export const OUTPUTS = {
   data: join(buildDir, 'data'),
 };
 
-/** The contract's entrypoints (ARCHITECTURE.md, Contracts). */
-export const ENTRYPOINTS = ['verdict/authz/decision', 'verdict/authz/batch', 'verdict/authz/list_filter'];
+/** The contract's entrypoints (ARCHITECTURE.md, Contracts), named once in the sidecar's contract. */
+export const ENTRYPOINTS = Object.values(
+  JSON.parse(readFileSync(join(root, 'sidecar', 'src', 'contract', 'entrypoints.json'), 'utf8')),
+);
 
 /** Namespace of the YAML data in the bundle: data.verdict.config. */
 const DATA_NAMESPACE = ['verdict', 'config'];

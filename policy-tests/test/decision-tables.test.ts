@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Engine } from '@verdict/sidecar/engine';
-import type { BatchInput, ListFilterInput, PolicyInput } from '@verdict/sidecar/engine';
+import type { BatchInput, ListFilterInput, PolicyInput } from '@verdict/sidecar/contract/policy';
 import { ensureBundle, WASM_BUNDLE } from '../src/bundle.js';
 import { loadCases, normalize, type Case, type JsonObject } from '../src/cases.js';
 import { matchesFilter } from '../src/list-filter-match.js';

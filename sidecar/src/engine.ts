@@ -12,8 +12,9 @@ import type {
   ListFilterInput,
   ListFilterResult,
   PolicyInput,
-} from './decision.js';
-import { toBatchDecisions, toDecision, toListFilter } from './decision-shape.js';
+} from './contract/policy.js';
+import { toBatchDecisions, toDecision, toListFilter } from './contract/decision-shape.js';
+import { ENTRYPOINTS } from './contract/entrypoints.js';
 import {
   BundleInvalidError,
   EngineError,
@@ -26,27 +27,6 @@ import { importedBuiltins } from './wasm-builtins.js';
 export { CUSTOM_BUILTINS, type CustomBuiltinName } from './builtins/time.js';
 export type { BundleVerifier, UnverifiedBundle } from './bundle/bundle.js';
 export type { BundleManifest } from './bundle/manifest.js';
-export type {
-  AgentClaim,
-  BatchInput,
-  BatchResult,
-  Decision,
-  DecisionResult,
-  ListFilterClause,
-  ListFilterInput,
-  ListFilterResult,
-  PolicyAccount,
-  PolicyAction,
-  PolicyEnvironment,
-  PolicyInput,
-  PolicyResource,
-  PolicySubject,
-  Provenance,
-  Reason,
-  StepUp,
-  SubjectClaims,
-} from './decision.js';
-export { POLICY_ACTIONS } from './decision.js';
 export {
   BuiltinError,
   BundleInvalidError,
@@ -57,12 +37,6 @@ export {
   type EngineErrorCode,
 } from './errors.js';
 
-/** The contract's entrypoints (ARCHITECTURE.md, Contracts). */
-export const ENTRYPOINTS = {
-  decision: 'verdict/authz/decision',
-  batch: 'verdict/authz/batch',
-  listFilter: 'verdict/authz/list_filter',
-} as const;
 
 /** Default WASM memory: 1 MiB to start (no growth for ordinary inputs), at most 64 MiB. */
 export const DEFAULT_MEMORY = { initialPages: 16, maximumPages: 1024 } as const;

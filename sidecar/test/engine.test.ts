@@ -9,11 +9,8 @@ import {
   EntrypointNotFoundError,
   EvaluationFailedError,
   PolicyNoDecisionError,
-  type BatchInput,
-  type ListFilterInput,
-  type PolicyInput,
-  type PolicyResource,
 } from '../src/engine.js';
+import type { BatchInput, ListFilterInput, PolicyInput, PolicyResource } from '../src/contract/policy.js';
 import { buildWasmBundle, FIXTURE_ENTRYPOINTS, tempDir } from './helpers/opa.js';
 import { ENVIRONMENT, fixtureResource } from './helpers/fixtures.js';
 import { tarGz } from './helpers/tar-writer.js';

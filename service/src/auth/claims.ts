@@ -1,4 +1,4 @@
-import type { AgentClaim as PolicyAgentClaim, SubjectClaims } from '@verdict/sidecar/engine';
+import type { AgentClaim as PolicyAgentClaim, SubjectClaims } from '@verdict/sidecar/contract/policy';
 
 /** An AI agent acting for a user (the `agent` claim). */
 export interface AgentClaim extends PolicyAgentClaim {

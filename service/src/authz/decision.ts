@@ -7,7 +7,7 @@ import {
   type PolicyAction,
   type PolicyEnvironment,
   type PolicyResource,
-} from '@verdict/sidecar/engine';
+} from '@verdict/sidecar/contract/policy';
 import type { AccessTokenClaims } from '../auth/claims.js';
 
 export type {
@@ -19,7 +19,7 @@ export type {
   Provenance,
   Reason,
   StepUp,
-} from '@verdict/sidecar/engine';
+} from '@verdict/sidecar/contract/policy';
 
 /** Every action a route can ask the policy about. */
 export const ACTIONS = POLICY_ACTIONS;

@@ -1,5 +1,11 @@
-import { toBatchDecisions, toDecision, toListFilter } from '@verdict/sidecar/decision-shape';
-import { PolicyNoDecisionError as EnginePolicyNoDecision } from '@verdict/sidecar/engine';
+import { dataPath, revisionOf, type DataResponse } from '@verdict/sidecar/contract/data-api';
+import {
+  PolicyNoDecisionError as MalformedDecision,
+  toBatchDecisions,
+  toDecision,
+  toListFilter,
+} from '@verdict/sidecar/contract/decision-shape';
+import { ENTRYPOINTS as PATHS } from '@verdict/sidecar/contract/entrypoints';
 import { Agent, Pool, type Dispatcher } from 'undici';
 import { AuthorizationUnavailableError, PolicyNoDecisionError } from '../errors.js';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
@@ -12,12 +18,6 @@ import type {
   ListFilterResult,
   PolicyInput,
 } from './decision.js';
-
-const PATHS = {
-  decision: 'verdict/authz/decision',
-  batch: 'verdict/authz/batch',
-  listFilter: 'verdict/authz/list_filter',
-} as const;
 
 /** How the service reaches its sidecar. */
 export interface SidecarAuthorizerOptions {
@@ -40,17 +40,6 @@ class SidecarRejectedError extends Error {
   constructor(readonly status: number) {
     super(`the sidecar refused the request with ${status}`);
   }
-}
-
-interface DataResponse {
-  result?: unknown;
-  decision_id?: string;
-  provenance?: { bundles?: Record<string, { revision?: string }> };
-}
-
-function revisionOf(response: DataResponse): string {
-  const bundles = Object.values(response.provenance?.bundles ?? {});
-  return bundles.map((bundle) => bundle.revision ?? '').join(',');
 }
 
 /**
@@ -108,7 +97,7 @@ export class SidecarAuthorizer implements Authorizer {
   async #request(path: string, input: unknown): Promise<DataResponse> {
     const response = await this.#dispatcher.request({
       origin: this.#origin,
-      path: `/v1/data/${path}?provenance=true`,
+      path: `${dataPath(path)}?provenance=true`,
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ input }),
@@ -128,7 +117,7 @@ export class SidecarAuthorizer implements Authorizer {
     try {
       return check();
     } catch (error) {
-      if (error instanceof EnginePolicyNoDecision) throw new PolicyNoDecisionError(error);
+      if (error instanceof MalformedDecision) throw new PolicyNoDecisionError(error);
       throw error;
     }
   }

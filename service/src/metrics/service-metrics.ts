@@ -1,3 +1,4 @@
+import { ENTRYPOINTS } from '@verdict/sidecar/contract/entrypoints';
 import { collectProcessMetrics } from '@verdict/sidecar/process-metrics';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -91,7 +92,7 @@ export class ServiceMetrics {
     if (processMetrics) collectProcessMetrics(this.registry);
     for (const result of ['hit', 'miss']) this.tokenCache.inc({ result }, 0);
     // Series that alerts and panels read exist from the start, at zero.
-    for (const path of ['verdict/authz/decision', 'verdict/authz/batch', 'verdict/authz/list_filter']) {
+    for (const path of Object.values(ENTRYPOINTS)) {
       for (const outcome of ['error', 'no_decision', 'circuit_open'])
         this.pdpErrors.inc({ path, outcome }, 0);
     }

@@ -1,12 +1,4 @@
-/** OPA's REST API error codes (server/types: `internal_error`, `invalid_parameter`, `resource_not_found`, …). */
-export type OpaErrorCode =
-  'internal_error' | 'invalid_parameter' | 'resource_not_found' | 'method_not_allowed';
-
-/** One detail of an OPA error body. */
-export interface OpaErrorDetail {
-  readonly code: string;
-  readonly message: string;
-}
+import type { OpaErrorBody, OpaErrorCode, OpaErrorDetail } from '../contract/data-api.js';
 
 /**
  * An HTTP error the sidecar answers in OPA's body shape, `{"code", "message", "errors"?}`. Handlers
@@ -25,7 +17,7 @@ export class OpaHttpError extends Error {
   }
 
   /** The response body. */
-  toJSON(): Record<string, unknown> {
+  toJSON(): OpaErrorBody {
     return {
       code: this.code,
       message: this.message,

@@ -1,4 +1,4 @@
-import type { PolicyResource } from '../../src/engine.js';
+import type { PolicyResource } from '../../src/contract/policy.js';
 
 /** The frozen environment of the fixture decisions. */
 export const ENVIRONMENT = { now: '2026-11-23T10:00:00Z', request_id: 'req-1', ip: '203.0.113.7' };

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { OPAClient } from '@open-policy-agent/opa';
 import test from 'ava';
 import type { DecisionLogSink } from '../../src/decision-log/event.js';
-import type { PolicyInput } from '../../src/engine.js';
+import type { PolicyInput } from '../../src/contract/policy.js';
 import { BATCH_CHUNK_INPUTS } from '../../src/http/data-api.js';
 import type { RunningSidecar } from '../../src/sidecar.js';
 import { buildWasmBundle, tempDir } from '../helpers/opa.js';

@@ -1,7 +1,10 @@
-import { parseRfc3339 } from './builtins/rfc3339.js';
-import type { Decision, ListFilterClause, Reason, StepUp } from './decision.js';
-import { PolicyNoDecisionError } from './errors.js';
-import { isJsonObject } from './json-object.js';
+import { parseRfc3339 } from '../builtins/rfc3339.js';
+import type { Decision, ListFilterClause, Reason, StepUp } from './policy.js';
+import { PolicyNoDecisionError } from '../errors.js';
+
+/** What every check below throws on a malformed decision (fail closed). */
+export { PolicyNoDecisionError };
+import { isJsonObject } from '../json-object.js';
 
 /**
  * Strict checks of what the policy returned, fail-closed: anything that is not exactly the contract's

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { toBatchDecisions, toDecision, toListFilter } from '../src/decision-shape.js';
-import { PolicyNoDecisionError } from '../src/errors.js';
+import { toBatchDecisions, toDecision, toListFilter } from '../../src/contract/decision-shape.js';
+import { PolicyNoDecisionError } from '../../src/errors.js';
 
 const ok = { allow: false, visible: true, reasons: [], redact: [] };
 
