@@ -1,3 +1,4 @@
+import { auditQuerySchema } from './audit/routes.js';
 import { PROBLEM_TYPE_BASE } from './http/problem.js';
 import { BODY_LIMIT_BYTES } from './http/json-body.js';
 import {
@@ -36,9 +37,10 @@ const problemSchema = {
   },
 };
 
-function problem(description: string): JsonObject {
+function problem(description: string, headers: JsonObject = {}): JsonObject {
   return {
     description,
+    ...(Object.keys(headers).length === 0 ? {} : { headers }),
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   };
 }
@@ -49,23 +51,128 @@ const rateLimitHeaders = {
   'RateLimit-Reset': { schema: { type: 'integer' }, description: 'Seconds until the window resets.' },
 };
 
-const securedErrors = {
-  '400': problem('invalid_request (malformed Authorization header) or validation_failed'),
-  '401': problem('invalid_token, or insufficient_user_authentication (RFC 9470 step-up)'),
-  '403': problem('forbidden, insufficient_scope or policy_no_decision'),
-  '429': problem('rate_limited'),
-  '500': problem('internal_error'),
-  '503': problem('authorization_unavailable or authorization_server_unavailable'),
+const retryAfter = {
+  'Retry-After': { required: true, schema: { type: 'integer', minimum: 0 }, description: 'Seconds to wait.' },
 };
 
+/** What every operation behind a token can answer, whatever it does. */
+const securedErrors = {
+  '400': problem(
+    'invalid_request (malformed Authorization header or request) or validation_failed ' +
+      '(a parameter, header or body fails its schema; an unknown cursor)',
+  ),
+  '401': problem('invalid_token, or insufficient_user_authentication (RFC 9470 step-up)', {
+    'WWW-Authenticate': { required: true, schema: { type: 'string' }, description: 'A Bearer challenge.' },
+  }),
+  '403': problem('forbidden, insufficient_scope or policy_no_decision', {
+    'WWW-Authenticate': { schema: { type: 'string' }, description: 'With insufficient_scope only.' },
+  }),
+  '413': problem(`payload_too_large: a body (or declared Content-Length) over ${BODY_LIMIT_BYTES} bytes`),
+  '429': problem('rate_limited', { ...retryAfter, ...rateLimitHeaders }),
+  '500': problem('internal_error'),
+  '503': problem('authorization_unavailable or authorization_server_unavailable', retryAfter),
+};
+
+/** What an operation answers beyond `securedErrors`, by what it takes. */
+interface Answers {
+  /** Why it can answer 404 (an id that does not exist or may not be seen, an unknown account…). */
+  readonly notFound?: string;
+  /** It reads a JSON body (another media type is 415). */
+  readonly body?: boolean;
+  /** It checks If-Match: a stale ETag is 412; `required` also answers 428 without one. */
+  readonly ifMatch?: 'required' | 'optional';
+  /** It takes an Idempotency-Key (reused with another body is 409). */
+  readonly idempotent?: boolean;
+  /** It changes a stored version that another request may change first (412). */
+  readonly versioned?: boolean;
+}
+
+/** The responses of an operation behind a token: its successes, then every error it can answer. */
+function securedResponses(successes: JsonObject, answers: Answers): JsonObject {
+  return {
+    ...successes,
+    ...securedErrors,
+    ...(answers.notFound === undefined ? {} : { '404': problem(`not_found: ${answers.notFound}`) }),
+    ...(answers.idempotent === true ? { '409': problem('idempotency_conflict') } : {}),
+    ...(answers.ifMatch !== undefined || answers.versioned === true
+      ? { '412': problem('precondition_failed: the version changed (If-Match no longer matches)') }
+      : {}),
+    ...(answers.body === true ? { '415': problem('unsupported_media_type: the body is not JSON') } : {}),
+    ...(answers.ifMatch === 'required' ? { '428': problem('precondition_required: send If-Match') } : {}),
+  };
+}
+
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+/** If-Match: where it is required an empty value counts as none (428); where optional, as absent. */
 const ifMatch = (required: boolean) => ({
   name: 'If-Match',
   in: 'header',
   required,
-  schema: { type: 'string' },
-  description: 'The ETag of the version being changed.',
+  schema: required ? { type: 'string', minLength: 1 } : { type: 'string' },
+  description: 'The ETag of the version being changed, or `*`.',
 });
+
+/** Query parameters from a request's JSON Schema (the one that validates them). */
+function queryParams(schema: { properties: Record<string, unknown> }): JsonObject[] {
+  return Object.entries(schema.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: property,
+  }));
+}
+
+const nullableString = { type: ['string', 'null'] };
+
+/** An audit record as GET /audit returns it (audit/record.ts). */
+const auditRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'seq',
+    'id',
+    'time',
+    'request_id',
+    'decision_id',
+    'bundle_revision',
+    'action',
+    'resource_type',
+    'resource_id',
+    'sub',
+    'client_id',
+    'agent_id',
+    'agent_client_type',
+    'outcome',
+    'reasons',
+    'http_status',
+    'changed_fields',
+    'client_ip',
+    'prev_mac',
+    'mac',
+  ],
+  properties: {
+    seq: { type: 'integer', minimum: 1 },
+    id: { type: 'string' },
+    time: { type: 'string', format: 'date-time' },
+    request_id: { type: 'string' },
+    decision_id: nullableString,
+    bundle_revision: nullableString,
+    action: { type: 'string' },
+    resource_type: { type: 'string' },
+    resource_id: nullableString,
+    sub: nullableString,
+    client_id: nullableString,
+    agent_id: nullableString,
+    agent_client_type: nullableString,
+    outcome: { type: 'string', enum: ['allowed', 'denied', 'error'] },
+    reasons: { type: 'array', items: { type: 'string' } },
+    http_status: { type: 'integer' },
+    changed_fields: { type: 'array', items: { type: 'string' } },
+    client_ip: nullableString,
+    prev_mac: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    mac: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+};
 
 function json(ref: string): JsonObject {
   return { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } };
@@ -83,17 +190,16 @@ function transactionResponse(status: string, description: string): JsonObject {
 
 /** The OpenAPI 3.1 document, built from the same JSON Schemas that validate requests. */
 export function openApiDocument(): JsonObject {
-  const listParams = Object.entries(listQuerySchema.properties).map(([name, schema]) => ({
-    name,
-    in: 'query',
-    required: false,
-    schema,
-  }));
   const decide = (verb: string) => ({
     summary: `${verb} a pending transaction (managers; never their own)`,
     parameters: [idParam],
-    responses: { ...transactionResponse('200', `${verb}d`), '404': problem('not_found'), ...securedErrors },
+    responses: securedResponses(transactionResponse('200', `${verb}d`), {
+      notFound: 'no such transaction, or not visible to the caller',
+      body: true,
+      versioned: true,
+    }),
   });
+  const transactionNotFound = 'no such transaction, or not visible to the caller';
   return {
     openapi: '3.1.0',
     info: {
@@ -102,7 +208,9 @@ export function openApiDocument(): JsonObject {
       description:
         'A banking transactions API. Every call needs an OAuth access token (RFC 9068 JWT) in the ' +
         'Authorization header; every decision is made by the policy bundle. Errors are RFC 9457 ' +
-        `problem details with a stable \`code\`. Bodies are JSON, at most ${BODY_LIMIT_BYTES} bytes.`,
+        `problem details with a stable \`code\`. Bodies are JSON, at most ${BODY_LIMIT_BYTES} bytes. ` +
+        'A method a path does not have answers 405 `method_not_allowed` with `Allow`; a path the API ' +
+        'does not have answers 404 `not_found`, whatever the method.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
@@ -114,74 +222,102 @@ export function openApiDocument(): JsonObject {
             { name: 'Idempotency-Key', in: 'header', required: false, schema: idempotencyKeySchema },
           ],
           requestBody: { required: true, content: json('TransactionCreate') },
-          responses: {
-            '201': {
-              description: 'Created',
-              headers: { Location: { schema: { type: 'string' } }, ...rateLimitHeaders },
-              content: json('Transaction'),
+          responses: securedResponses(
+            {
+              '201': {
+                description: 'Created',
+                headers: {
+                  Location: { schema: { type: 'string' } },
+                  ETag: { schema: { type: 'string' } },
+                  ...rateLimitHeaders,
+                },
+                content: json('Transaction'),
+              },
             },
-            '409': problem('idempotency_conflict'),
-            '413': problem('payload_too_large'),
-            '415': problem('unsupported_media_type'),
-            ...securedErrors,
-          },
+            { notFound: 'no such account, or not visible to the caller', body: true, idempotent: true },
+          ),
         },
         get: {
           summary: 'List the transactions the caller may see, newest first',
-          parameters: listParams,
-          responses: {
-            '200': { description: 'A page', headers: rateLimitHeaders, content: json('TransactionPage') },
-            ...securedErrors,
-          },
+          parameters: queryParams(listQuerySchema),
+          responses: securedResponses(
+            { '200': { description: 'A page', headers: rateLimitHeaders, content: json('TransactionPage') } },
+            {},
+          ),
         },
       },
       '/transactions/{id}': {
         get: {
           summary: 'Read a transaction',
           parameters: [idParam],
-          responses: {
-            ...transactionResponse('200', 'The transaction'),
-            '404': problem('not_found'),
-            ...securedErrors,
-          },
+          responses: securedResponses(transactionResponse('200', 'The transaction'), {
+            notFound: transactionNotFound,
+          }),
         },
         patch: {
           summary: 'Change the note or category',
           parameters: [idParam, ifMatch(true)],
           requestBody: { required: true, content: json('TransactionPatch') },
-          responses: {
-            ...transactionResponse('200', 'Updated'),
-            '404': problem('not_found'),
-            '412': problem('precondition_failed'),
-            '428': problem('precondition_required'),
-            ...securedErrors,
-          },
+          responses: securedResponses(transactionResponse('200', 'Updated'), {
+            notFound: transactionNotFound,
+            body: true,
+            ifMatch: 'required',
+          }),
         },
         delete: {
           summary: 'Delete a transaction',
           parameters: [idParam, ifMatch(false)],
-          responses: {
-            '204': { description: 'Deleted' },
-            '404': problem('not_found'),
-            '412': problem('precondition_failed'),
-            ...securedErrors,
-          },
+          responses: securedResponses(
+            { '204': { description: 'Deleted' } },
+            { notFound: transactionNotFound, ifMatch: 'optional' },
+          ),
         },
       },
       '/transactions/{id}/approve': { post: decide('Approve') },
       '/transactions/{id}/reject': { post: decide('Reject') },
+      '/audit': {
+        get: {
+          summary: 'The audit trail, newest first (auditors): a page, or every record as JSON lines',
+          parameters: queryParams(auditQuerySchema),
+          responses: securedResponses(
+            {
+              '200': {
+                description: 'A page (`format=json`) or every matching record (`format=jsonl`)',
+                headers: rateLimitHeaders,
+                content: {
+                  ...json('AuditPage'),
+                  'application/x-ndjson': { schema: { type: 'string' } },
+                },
+              },
+            },
+            {},
+          ),
+        },
+      },
       '/health/live': {
-        get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive' } } },
+        get: {
+          summary: 'Liveness',
+          security: [],
+          responses: { '200': { description: 'Alive' }, '500': problem('internal_error') },
+        },
       },
       '/health/ready': {
         get: {
           summary: 'Readiness: database and key set usable',
           security: [],
-          responses: { '200': { description: 'Ready' }, '503': problem('not ready') },
+          responses: {
+            '200': { description: 'Ready' },
+            '500': problem('internal_error'),
+            '503': problem('not_ready: a dependency is down'),
+          },
         },
       },
       '/openapi.json': {
-        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI' } } },
+        get: {
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI' }, '500': problem('internal_error') },
+        },
       },
     },
     components: {
@@ -199,6 +335,16 @@ export function openApiDocument(): JsonObject {
             items: { type: 'array', items: { $ref: '#/components/schemas/Transaction' } },
           },
         }),
+        AuditRecord: auditRecordSchema,
+        AuditPage: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['items', 'next_cursor'],
+          properties: {
+            items: { type: 'array', items: { $ref: '#/components/schemas/AuditRecord' } },
+            next_cursor: { ...nullableString, description: 'Pass as `cursor` for the next page.' },
+          },
+        },
         Problem: problemSchema,
       },
     },
