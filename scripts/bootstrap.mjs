@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Sets up a fresh clone so that `npm start` and `npm test` need nothing installed by hand:
 // npm dependencies (better-sqlite3 built from source against the local Node headers) and the
-// pinned Go tools (`opa`, and `regal` for tests) built from the Go module proxy into .tools/bin.
+// pinned Go tools (`opa`, and `regal` for tests) built from the Go module proxy into .tools/bin,
+// and for tests the pinned Python tools (schemathesis) from PyPI into the .tools/venv virtualenv.
 // Idempotent: every step checks first and says what it does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,6 +20,12 @@ export const TEST_PACKAGES = [{ command: 'promtool', package: 'prometheus' }];
 export const GO_TOOLS = [
   { name: 'opa', module: 'github.com/open-policy-agent/opa', version: 'v1.22.2', versionArgs: ['version'] },
 ];
+
+/** Python tools for `npm test`, pinned by version, installed from PyPI into .tools/venv. */
+export const PYTHON_TOOLS = [{ name: 'schemathesis', version: '4.32.5' }];
+
+/** The project-local virtualenv of the Python tools (git-ignored with .tools/). */
+export const VENV = join(root, '.tools', 'venv');
 
 function say(message) {
   process.stdout.write(`bootstrap: ${message}\n`);
@@ -122,6 +129,41 @@ function installDebianPackages(wanted) {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env });
 }
 
+/** The version of a Python package in .tools/venv, or undefined. */
+function installedPythonVersion(name) {
+  const python = join(VENV, 'bin', 'python');
+  if (!existsSync(python)) return undefined;
+  const result = spawnSync(
+    python,
+    ['-c', 'import importlib.metadata as m, sys; print(m.version(sys.argv[1]))', name],
+    { encoding: 'utf8' },
+  );
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+/** Creates .tools/venv when missing and installs each pinned Python tool that is not already there. */
+function installPythonTools(tools) {
+  const missing = tools.filter(({ name, version }) => installedPythonVersion(name) !== version);
+  if (missing.length === 0) {
+    say(`${tools.map(({ name, version }) => `${name} ${version}`).join(', ')} in .tools/venv`);
+    return;
+  }
+  const python = join(VENV, 'bin', 'python');
+  // A virtualenv whose interpreter no longer runs (its Python was removed) is made again.
+  if (!existsSync(python) || spawnSync(python, ['-c', 'pass']).status !== 0) {
+    if (!onPath('python3')) throw new Error('the tests need Python 3 (python3 with the venv module)');
+    say('creating the Python virtualenv .tools/venv');
+    run('python3', ['-m', 'venv', '--clear', VENV]);
+  }
+  const pins = missing.map(({ name, version }) => `${name}==${version}`);
+  say(`installing ${pins.join(', ')} from PyPI into .tools/venv`);
+  run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...pins]);
+  for (const { name, version } of missing) {
+    if (installedPythonVersion(name) !== version)
+      throw new Error(`${name} was installed but .tools/venv does not report version ${version}`);
+  }
+}
+
 function main() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19))
@@ -131,6 +173,7 @@ function main() {
     if (!tool.testOnly || forTests) buildGoTool(tool);
   }
   if (forTests) installDebianPackages(TEST_PACKAGES);
+  if (forTests) installPythonTools(PYTHON_TOOLS);
   buildPolicyBundle();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   say(`${pkg.name} is ready`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test in order — lint, types, policy build and Rego tests, then each workspace's ava
-// suite — and stops at the first failure. `npm test` runs this after the bootstrap.
+// suite, then schemathesis against the service — and stops at the first failure. `npm test` runs
+// this after the bootstrap.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,8 @@ const steps = [
   ['sidecar tests', ['npm', 'test', '-w', 'sidecar']],
   ['policy decision tables', ['npm', 'test', '-w', 'policy-tests']],
   ['service tests', ['npm', 'test', '-w', 'service']],
+  // The service fuzzed over its own /openapi.json by schemathesis (from .tools/venv), once per caller.
+  ['schemathesis', ['node', '--import', 'tsx', 'service/test/e2e/schemathesis.ts']],
 ];
 
 const started = Date.now();
