@@ -8,30 +8,67 @@ export { ConfigError };
 /** How the service reaches its policy decision point. */
 export type PdpMode = 'sidecar' | 'embedded';
 
-/** The service's configuration: read once from the environment, validated and frozen. */
-export interface Config {
+/** The API's listeners and the HTTP facts they trust. */
+export interface HttpConfig {
   readonly port: number;
   readonly host: string;
+  /** The `/metrics` listener. */
   readonly adminPort: number;
-  readonly databaseUrl: string;
-  readonly jwksUrl: URL;
-  readonly jwtIssuer: string;
-  readonly jwtAudience: string;
-  readonly jwtAlgorithms: readonly string[];
-  readonly jwtClockToleranceS: number;
-  readonly jwtMaxLifetimeS: number;
-  readonly jwksCooldownS: number;
-  readonly jwksCacheMaxAgeS: number;
-  readonly pdpMode: PdpMode;
-  readonly pdpUrl: string;
-  readonly pdpTimeoutMs: number;
-  readonly bundlePath: string;
   readonly trustedProxies: readonly string[];
   readonly corsOrigins: readonly string[];
+}
+
+/** How access tokens are verified (`createJwtVerifier`). */
+export interface JwtConfig {
+  readonly jwksUrl: URL;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceS: number;
+  readonly maxLifetimeS: number;
+  readonly jwksCooldownS: number;
+  readonly jwksCacheMaxAgeS: number;
+}
+
+/** Where decisions come from. */
+export interface PdpConfig {
+  readonly mode: PdpMode;
+  /** The sidecar (sidecar mode). */
+  readonly url: string;
+  readonly timeoutMs: number;
+}
+
+/** The bundle the embedded engine loads (embedded mode). */
+export interface BundleConfig {
+  readonly path: string;
+}
+
+/** The database. */
+export interface StoreConfig {
+  readonly databaseUrl: string;
+}
+
+/** The audit chain's key and its checkpoints outside the database. */
+export interface AuditConfig {
+  readonly hmacKeyFile: string | undefined;
+  readonly checkpointFile: string;
+}
+
+/** Request limits. */
+export interface LimitsConfig {
   readonly rateLimitPerMin: number;
   readonly redisUrl: string | undefined;
-  readonly auditHmacKeyFile: string | undefined;
-  readonly auditCheckpointFile: string;
+}
+
+/** The service's configuration, in sections each validated on its own: read once, frozen. */
+export interface Config {
+  readonly http: HttpConfig;
+  readonly jwt: JwtConfig;
+  readonly pdp: PdpConfig;
+  readonly bundle: BundleConfig;
+  readonly store: StoreConfig;
+  readonly audit: AuditConfig;
+  readonly limits: LimitsConfig;
   readonly logLevel: string;
 }
 
@@ -143,13 +180,6 @@ function pdpUrl(env: Env): string {
   throw new ConfigError('PDP_URL', `must be an http(s) URL or unix:/path, got "${raw}"`);
 }
 
-/** What the audit tools need: the database, the audit key and the checkpoint file (a subset of Config). */
-export interface AuditConfig {
-  readonly databaseUrl: string;
-  readonly auditHmacKeyFile: string | undefined;
-  readonly auditCheckpointFile: string;
-}
-
 /**
  * AUDIT_CHECKPOINT_FILE, by default `audit-checkpoints.jsonl` beside the audit key. It anchors the
  * chain outside the database, so it may be neither the database (or its journal) nor the key.
@@ -167,57 +197,95 @@ function auditCheckpointFile(env: Env, databaseUrl: string, keyFile: string | un
   return file;
 }
 
-/** Reads only DATABASE_URL, AUDIT_HMAC_KEY_FILE and AUDIT_CHECKPOINT_FILE, for `npm run audit:verify`. */
-export function loadAuditConfig(env: Env): AuditConfig {
+function storeConfig(env: Env): StoreConfig {
   const databaseUrl = text(env, 'DATABASE_URL', 'sqlite:./data/verdict.db');
   if (!databaseUrl.startsWith('sqlite:'))
     throw new ConfigError('DATABASE_URL', 'only sqlite:<path> is supported by this build');
-  const auditHmacKeyFile = optional(env, 'AUDIT_HMAC_KEY_FILE');
+  return Object.freeze({ databaseUrl });
+}
+
+function auditConfig(env: Env, store: StoreConfig): AuditConfig {
+  const hmacKeyFile = optional(env, 'AUDIT_HMAC_KEY_FILE');
   return Object.freeze({
-    databaseUrl,
-    auditHmacKeyFile,
-    auditCheckpointFile: auditCheckpointFile(env, databaseUrl, auditHmacKeyFile),
+    hmacKeyFile,
+    checkpointFile: auditCheckpointFile(env, store.databaseUrl, hmacKeyFile),
   });
 }
 
-/** Reads and validates the service configuration; throws a ConfigError naming the first bad variable. */
-export function loadConfig(env: Env): Config {
-  const pdpMode = text(env, 'PDP_MODE', 'sidecar');
-  if (pdpMode !== 'sidecar' && pdpMode !== 'embedded') {
-    throw new ConfigError('PDP_MODE', `must be "sidecar" or "embedded", got "${pdpMode}"`);
+/** What `npm run audit:verify` reads: only DATABASE_URL, AUDIT_HMAC_KEY_FILE and AUDIT_CHECKPOINT_FILE. */
+export function loadAuditConfig(env: Env): { readonly store: StoreConfig; readonly audit: AuditConfig } {
+  const store = storeConfig(env);
+  return Object.freeze({ store, audit: auditConfig(env, store) });
+}
+
+function httpConfig(env: Env): HttpConfig {
+  return Object.freeze({
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: text(env, 'HOST', '127.0.0.1'),
+    adminPort: integer(env, 'ADMIN_PORT', 9464, 0, 65535),
+    trustedProxies: Object.freeze(trustedProxies(env)),
+    corsOrigins: Object.freeze(corsOrigins(env)),
+  });
+}
+
+function jwtConfig(env: Env): JwtConfig {
+  return Object.freeze({
+    jwksUrl: jwksUrl(env),
+    issuer: text(env, 'JWT_ISSUER'),
+    audience: text(env, 'JWT_AUDIENCE'),
+    algorithms: Object.freeze(algorithms(env)),
+    clockToleranceS: integer(env, 'JWT_CLOCK_TOLERANCE_S', 30, 0, 300),
+    maxLifetimeS: integer(env, 'JWT_MAX_LIFETIME_S', 3600, 1, 86400),
+    jwksCooldownS: integer(env, 'JWKS_COOLDOWN_S', 30, 0, 3600),
+    jwksCacheMaxAgeS: integer(env, 'JWKS_CACHE_MAX_AGE_S', 600, 1, 86400),
+  });
+}
+
+function pdpConfig(env: Env): PdpConfig {
+  const mode = text(env, 'PDP_MODE', 'sidecar');
+  if (mode !== 'sidecar' && mode !== 'embedded') {
+    throw new ConfigError('PDP_MODE', `must be "sidecar" or "embedded", got "${mode}"`);
   }
-  const logLevel = text(env, 'LOG_LEVEL', 'info');
-  if (!LOG_LEVELS.includes(logLevel))
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const { databaseUrl, auditHmacKeyFile, auditCheckpointFile } = loadAuditConfig(env);
+  return Object.freeze({
+    mode,
+    url: pdpUrl(env),
+    timeoutMs: integer(env, 'PDP_TIMEOUT_MS', 50, 1, 60000),
+  });
+}
+
+function bundleConfig(env: Env): BundleConfig {
+  return Object.freeze({ path: text(env, 'BUNDLE_PATH', 'policies/build/bundle.tar.gz') });
+}
+
+function limitsConfig(env: Env): LimitsConfig {
   const redisUrl = optional(env, 'REDIS_URL');
   if (redisUrl !== undefined) {
     throw new ConfigError('REDIS_URL', 'Redis-backed rate limits are not available in this build; unset it');
   }
-  const config: Config = {
-    port: integer(env, 'PORT', 8080, 0, 65535),
-    host: text(env, 'HOST', '127.0.0.1'),
-    adminPort: integer(env, 'ADMIN_PORT', 9464, 0, 65535),
-    databaseUrl,
-    jwksUrl: jwksUrl(env),
-    jwtIssuer: text(env, 'JWT_ISSUER'),
-    jwtAudience: text(env, 'JWT_AUDIENCE'),
-    jwtAlgorithms: Object.freeze(algorithms(env)),
-    jwtClockToleranceS: integer(env, 'JWT_CLOCK_TOLERANCE_S', 30, 0, 300),
-    jwtMaxLifetimeS: integer(env, 'JWT_MAX_LIFETIME_S', 3600, 1, 86400),
-    jwksCooldownS: integer(env, 'JWKS_COOLDOWN_S', 30, 0, 3600),
-    jwksCacheMaxAgeS: integer(env, 'JWKS_CACHE_MAX_AGE_S', 600, 1, 86400),
-    pdpMode,
-    pdpUrl: pdpUrl(env),
-    pdpTimeoutMs: integer(env, 'PDP_TIMEOUT_MS', 50, 1, 60000),
-    bundlePath: text(env, 'BUNDLE_PATH', 'policies/build/bundle.tar.gz'),
-    trustedProxies: Object.freeze(trustedProxies(env)),
-    corsOrigins: Object.freeze(corsOrigins(env)),
-    rateLimitPerMin: integer(env, 'RATE_LIMIT_PER_MIN', 600, 1, 1_000_000),
-    redisUrl,
-    auditHmacKeyFile,
-    auditCheckpointFile,
-    logLevel,
-  };
-  return Object.freeze(config);
+  return Object.freeze({ rateLimitPerMin: integer(env, 'RATE_LIMIT_PER_MIN', 600, 1, 1_000_000), redisUrl });
+}
+
+function logLevel(env: Env): string {
+  const level = text(env, 'LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+/** Reads and validates the service configuration; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const pdp = pdpConfig(env);
+  const level = logLevel(env);
+  const { store, audit } = loadAuditConfig(env);
+  const limits = limitsConfig(env);
+  return Object.freeze({
+    http: httpConfig(env),
+    jwt: jwtConfig(env),
+    pdp,
+    bundle: bundleConfig(env),
+    store,
+    audit,
+    limits,
+    logLevel: level,
+  });
 }

@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { AuditCheckpointer } from './audit/checkpointer.js';
-import { JwtVerifier } from './auth/jwt-verifier.js';
-import { RemoteKeySet } from './auth/key-set.js';
+import { createJwtVerifier, createKeySet } from './auth/create-jwt-verifier.js';
 import { TokenCache } from './auth/token-cache.js';
 import { Engine } from '@verdict/sidecar/engine';
 import type { Authorizer } from './authz/decision.js';
@@ -33,66 +32,46 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const now = Date.now;
-  const { store, keyFile, keyCreated } = openStore(config.databaseUrl, config.auditHmacKeyFile, now);
-  if (config.auditHmacKeyFile === undefined) {
+  const { store, keyFile, keyCreated } = openStore(config.store.databaseUrl, config.audit.hmacKeyFile, now);
+  if (config.audit.hmacKeyFile === undefined) {
     logger.warn(
       { key_file: keyFile, created: keyCreated },
       'audit chain uses a development key; set AUDIT_HMAC_KEY_FILE in production',
     );
   }
-  const cache = new TokenCache();
-  const keySet = new RemoteKeySet({
-    url: config.jwksUrl,
-    cooldownMs: config.jwksCooldownS * 1000,
-    cacheMaxAgeMs: config.jwksCacheMaxAgeS * 1000,
-    now,
-    logger,
-    onChange: () => {
-      cache.clear();
-    },
-  });
-  const verifier = new JwtVerifier({
-    getKey: keySet.getKey,
-    revalidateKeys: () => keySet.revalidate(),
-    keysGeneration: () => keySet.generation,
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    algorithms: config.jwtAlgorithms,
-    clockToleranceS: config.jwtClockToleranceS,
-    maxLifetimeS: config.jwtMaxLifetimeS,
-    cache,
-    now,
-  });
+  const jwtDeps = { cache: new TokenCache(), now, logger };
+  const keySet = createKeySet(config.jwt, jwtDeps);
+  const verifier = createJwtVerifier(config.jwt, keySet, jwtDeps);
   const metrics = new ServiceMetrics(true);
   const checkpointer = AuditCheckpointer.attach(store, {
-    file: config.auditCheckpointFile,
+    file: config.audit.checkpointFile,
     now,
     onCheckpoint: (checkpoint, atMs) => {
       metrics.observeCheckpoint(checkpoint.seq, atMs);
     },
     onError: (error) => {
       metrics.auditCheckpointFailures.inc();
-      logger.error({ err: error, file: config.auditCheckpointFile }, 'audit checkpoint write failed');
+      logger.error({ err: error, file: config.audit.checkpointFile }, 'audit checkpoint write failed');
     },
   });
   let authorizer: Authorizer;
-  if (config.pdpMode === 'embedded') {
-    const engine = await Engine.fromFile(config.bundlePath);
+  if (config.pdp.mode === 'embedded') {
+    const engine = await Engine.fromFile(config.bundle.path);
     logger.info(
-      { pdp_mode: 'embedded', bundle: config.bundlePath, revision: engine.revision },
+      { pdp_mode: 'embedded', bundle: config.bundle.path, revision: engine.revision },
       'policy bundle loaded',
     );
     authorizer = new EmbeddedAuthorizer(() => engine);
   } else {
     authorizer = new SidecarAuthorizer({
-      url: config.pdpUrl,
-      timeoutMs: config.pdpTimeoutMs,
+      url: config.pdp.url,
+      timeoutMs: config.pdp.timeoutMs,
       now,
       onCall: (path, outcome, seconds) => {
         metrics.observePdp(path, outcome, seconds);
       },
     });
-    logger.info({ pdp_mode: 'sidecar', pdp_url: config.pdpUrl }, 'policy decisions by the sidecar');
+    logger.info({ pdp_mode: 'sidecar', pdp_url: config.pdp.url }, 'policy decisions by the sidecar');
   }
   const app = createApp({
     logger,
@@ -104,9 +83,9 @@ async function main(): Promise<void> {
       { name: 'signing_keys', check: async () => keySet.ready || (await keySet.refresh()) },
       { name: 'authorization', check: () => Promise.resolve(authorizer.ready()) },
     ],
-    corsOrigins: config.corsOrigins,
-    trustedProxies: config.trustedProxies,
-    rateLimitPerMin: config.rateLimitPerMin,
+    corsOrigins: config.http.corsOrigins,
+    trustedProxies: config.http.trustedProxies,
+    rateLimitPerMin: config.limits.rateLimitPerMin,
     now,
     metrics,
   });
@@ -123,15 +102,15 @@ async function main(): Promise<void> {
   await keySet.refresh();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
+    server.listen(config.http.port, config.http.host, resolve);
   });
   await new Promise<void>((resolve, reject) => {
     admin.once('error', reject);
-    admin.listen(config.adminPort, config.host, resolve);
+    admin.listen(config.http.adminPort, config.http.host, resolve);
   });
   const address = server.address();
   logger.info(
-    { address, admin: admin.address(), database: config.databaseUrl.split(':')[0] },
+    { address, admin: admin.address(), database: config.store.databaseUrl.split(':')[0] },
     'verdict service listening',
   );
 
@@ -157,7 +136,7 @@ async function main(): Promise<void> {
         .close()
         .catch((error: unknown) => {
           metrics.auditCheckpointFailures.inc();
-          logger.error({ err: error, file: config.auditCheckpointFile }, 'final audit checkpoint failed');
+          logger.error({ err: error, file: config.audit.checkpointFile }, 'final audit checkpoint failed');
         })
         .then(() => store.close())
         .then(() => {

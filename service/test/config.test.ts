@@ -10,23 +10,27 @@ const REQUIRED = {
 test('defaults follow ARCHITECTURE.md and the result is frozen', (t) => {
   const config = loadConfig(REQUIRED);
   t.like(config, {
-    port: 8080,
-    host: '127.0.0.1',
-    adminPort: 9464,
-    databaseUrl: 'sqlite:./data/verdict.db',
-    jwtClockToleranceS: 30,
-    jwtMaxLifetimeS: 3600,
-    jwksCooldownS: 30,
-    jwksCacheMaxAgeS: 600,
-    pdpMode: 'sidecar',
-    pdpUrl: 'http://127.0.0.1:8181',
-    pdpTimeoutMs: 50,
-    bundlePath: 'policies/build/bundle.tar.gz',
+    http: { port: 8080, host: '127.0.0.1', adminPort: 9464 },
+    store: { databaseUrl: 'sqlite:./data/verdict.db' },
+    jwt: { clockToleranceS: 30, maxLifetimeS: 3600, jwksCooldownS: 30, jwksCacheMaxAgeS: 600 },
+    pdp: { mode: 'sidecar', url: 'http://127.0.0.1:8181', timeoutMs: 50 },
+    bundle: { path: 'policies/build/bundle.tar.gz' },
+    limits: { rateLimitPerMin: 600 },
+    logLevel: 'info',
   });
-  t.deepEqual(config.jwtAlgorithms, ['PS256', 'RS256', 'ES256', 'EdDSA']);
-  t.true(Object.isFrozen(config));
+  t.deepEqual(config.jwt.algorithms, ['PS256', 'RS256', 'ES256', 'EdDSA']);
+  for (const section of [
+    config,
+    config.http,
+    config.jwt,
+    config.pdp,
+    config.bundle,
+    config.store,
+    config.audit,
+  ])
+    t.true(Object.isFrozen(section));
   t.throws(() => {
-    (config as { port: number }).port = 1;
+    (config.http as { port: number }).port = 1;
   });
 });
 
@@ -57,7 +61,7 @@ for (const [env, variable, message] of BAD) {
 }
 
 test('http JWKS on loopback is allowed for development', (t) => {
-  t.is(loadConfig({ ...REQUIRED, JWKS_URL: 'http://127.0.0.1:8180/jwks' }).jwksUrl.port, '8180');
+  t.is(loadConfig({ ...REQUIRED, JWKS_URL: 'http://127.0.0.1:8180/jwks' }).jwt.jwksUrl.port, '8180');
 });
 
 test('lists are trimmed and validated', (t) => {
@@ -66,6 +70,6 @@ test('lists are trimmed and validated', (t) => {
     TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16 ,::1',
     CORS_ORIGINS: 'https://a.example',
   });
-  t.deepEqual(config.trustedProxies, ['10.0.0.1', '192.168.0.0/16', '::1']);
-  t.deepEqual(config.corsOrigins, ['https://a.example']);
+  t.deepEqual(config.http.trustedProxies, ['10.0.0.1', '192.168.0.0/16', '::1']);
+  t.deepEqual(config.http.corsOrigins, ['https://a.example']);
 });

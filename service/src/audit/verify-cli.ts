@@ -38,9 +38,9 @@ async function main(args: readonly string[]): Promise<number> {
   let store: SqliteStore | undefined;
   try {
     const config = loadAuditConfig(process.env);
-    const { key } = loadAuditKey(config.auditHmacKeyFile ?? DEV_AUDIT_KEY_FILE, false);
+    const { key } = loadAuditKey(config.audit.hmacKeyFile ?? DEV_AUDIT_KEY_FILE, false);
     // Checkpoints first: each names a committed record, so the database read after it holds it.
-    const file = config.auditCheckpointFile;
+    const file = config.audit.checkpointFile;
     const checkpoints = await readCheckpoints(file);
     if (checkpoints === undefined) {
       if (!args.includes(ALLOW_MISSING)) {
@@ -55,7 +55,7 @@ async function main(args: readonly string[]): Promise<number> {
           `deleting the newest records goes undetected\n`,
       );
     }
-    store = SqliteStore.fromUrl(config.databaseUrl, sealWith(key));
+    store = SqliteStore.fromUrl(config.store.databaseUrl, sealWith(key));
     const verdict = verifyChain(store.auditTrail(), key, checkpoints);
     if (!verdict.ok) {
       const where = verdict.id === null ? `seq ${verdict.seq}` : `seq ${verdict.seq} (id ${verdict.id})`;

@@ -199,7 +199,7 @@ const CHECKPOINT_FILES: [string, Record<string, string>, string][] = [
 ];
 for (const [name, env, file] of CHECKPOINT_FILES) {
   test(`AUDIT_CHECKPOINT_FILE: ${name}`, (t) => {
-    t.is(loadAuditConfig(env).auditCheckpointFile, file);
+    t.is(loadAuditConfig(env).audit.checkpointFile, file);
   });
 }
 
@@ -210,7 +210,7 @@ test('AUDIT_CHECKPOINT_FILE reaches the service configuration', (t) => {
     JWT_AUDIENCE: 'verdict',
     AUDIT_CHECKPOINT_FILE: '/srv/anchors.jsonl',
   });
-  t.is(config.auditCheckpointFile, '/srv/anchors.jsonl');
+  t.is(config.audit.checkpointFile, '/srv/anchors.jsonl');
 });
 
 const REFUSED: [string, Record<string, string>, RegExp][] = [

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { AccountStatus } from '../../src/accounts/model.js';
 import { createApp, type AppDeps } from '../../src/app.js';
+import type { JwtConfig } from '../../src/config.js';
 import { sealWith, type AuditEntry } from '../../src/audit/record.js';
-import { JwtVerifier } from '../../src/auth/jwt-verifier.js';
-import { RemoteKeySet } from '../../src/auth/key-set.js';
+import { createJwtVerifier, createKeySet } from '../../src/auth/create-jwt-verifier.js';
 import { TokenCache } from '../../src/auth/token-cache.js';
 import type { Authorizer } from '../../src/authz/decision.js';
 import { EmbeddedAuthorizer } from '../../src/authz/embedded-authorizer.js';
@@ -120,29 +120,19 @@ export class Harness {
     this.store = SqliteStore.open(join(this.#dir, 'verdict.db'), sealWith(this.auditKey), now);
     await this.account('alice', 'retail');
     this.cache = new TokenCache();
-    const keySet = new RemoteKeySet({
-      url: this.issuer.jwksUrl,
-      cooldownMs: (options.cooldownS ?? 30) * 1000,
-      cacheMaxAgeMs: (options.cacheMaxAgeS ?? 600) * 1000,
-      timeoutMs: 1000,
-      now,
-      logger,
-      onChange: () => {
-        this.cache.clear();
-      },
-    });
-    const verifier = new JwtVerifier({
-      getKey: keySet.getKey,
-      revalidateKeys: () => keySet.revalidate(),
-      keysGeneration: () => keySet.generation,
+    const jwt: JwtConfig = {
+      jwksUrl: this.issuer.jwksUrl,
       issuer: ISSUER,
       audience: AUDIENCE,
       algorithms: ALGORITHMS,
       clockToleranceS: 30,
       maxLifetimeS: 3600,
-      cache: this.cache,
-      now,
-    });
+      jwksCooldownS: options.cooldownS ?? 30,
+      jwksCacheMaxAgeS: options.cacheMaxAgeS ?? 600,
+    };
+    const jwtDeps = { cache: this.cache, now, logger, jwksTimeoutMs: 1000 };
+    const keySet = createKeySet(jwt, jwtDeps);
+    const verifier = createJwtVerifier(jwt, keySet, jwtDeps);
     const deps: AppDeps = {
       logger,
       store: this.store,
