@@ -1,3 +1,10 @@
+import {
+  accountIdSchema,
+  accountListQuerySchema,
+  accountPageSchema,
+  accountSchema,
+  openAccountSchema,
+} from './accounts/schemas.js';
 import { auditQuerySchema } from './audit/routes.js';
 import { PROBLEM_TYPE_BASE } from './http/problem.js';
 import { BODY_LIMIT_BYTES } from './http/json-body.js';
@@ -178,15 +185,50 @@ function json(ref: string): JsonObject {
   return { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } };
 }
 
-function transactionResponse(status: string, description: string): JsonObject {
+/** A response carrying one versioned resource and its ETag. */
+function versionedResponse(schema: string, status: string, description: string): JsonObject {
   return {
     [status]: {
       description,
       headers: { ETag: { schema: { type: 'string' } } },
-      content: json('Transaction'),
+      content: json(schema),
     },
   };
 }
+
+function transactionResponse(status: string, description: string): JsonObject {
+  return versionedResponse('Transaction', status, description);
+}
+
+/** The 201 of a create: Location, ETag and the created resource. */
+function createdResponse(schema: string): JsonObject {
+  return {
+    '201': {
+      description: 'Created',
+      headers: {
+        Location: { schema: { type: 'string' } },
+        ETag: { schema: { type: 'string' } },
+        ...rateLimitHeaders,
+      },
+      content: json(schema),
+    },
+  };
+}
+
+const idempotencyKeyParam = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: idempotencyKeySchema,
+};
+const accountIdParam = { name: 'id', in: 'path', required: true, schema: accountIdSchema };
+const accountNotFound = 'no such account, or not visible to the caller';
+
+/** Public routes sit behind the per-IP limit too. */
+const publicErrors = {
+  '429': problem('rate_limited', { ...retryAfter, ...rateLimitHeaders }),
+  '500': problem('internal_error'),
+};
 
 /** The OpenAPI 3.1 document, built from the same JSON Schemas that validate requests. */
 export function openApiDocument(): JsonObject {
@@ -200,6 +242,15 @@ export function openApiDocument(): JsonObject {
     }),
   });
   const transactionNotFound = 'no such transaction, or not visible to the caller';
+  const setStatus = (verb: string, effect: string) => ({
+    summary: `${verb} an account: ${effect} (a manager of its department, after step-up)`,
+    parameters: [accountIdParam, ifMatch(false)],
+    responses: securedResponses(versionedResponse('Account', '200', `${verb}d`), {
+      notFound: accountNotFound,
+      body: true,
+      ifMatch: 'optional',
+    }),
+  });
   return {
     openapi: '3.1.0',
     info: {
@@ -218,24 +269,13 @@ export function openApiDocument(): JsonObject {
       '/transactions': {
         post: {
           summary: 'Create a transaction',
-          parameters: [
-            { name: 'Idempotency-Key', in: 'header', required: false, schema: idempotencyKeySchema },
-          ],
+          parameters: [idempotencyKeyParam],
           requestBody: { required: true, content: json('TransactionCreate') },
-          responses: securedResponses(
-            {
-              '201': {
-                description: 'Created',
-                headers: {
-                  Location: { schema: { type: 'string' } },
-                  ETag: { schema: { type: 'string' } },
-                  ...rateLimitHeaders,
-                },
-                content: json('Transaction'),
-              },
-            },
-            { notFound: 'no such account, or not visible to the caller', body: true, idempotent: true },
-          ),
+          responses: securedResponses(createdResponse('Transaction'), {
+            notFound: accountNotFound,
+            body: true,
+            idempotent: true,
+          }),
         },
         get: {
           summary: 'List the transactions the caller may see, newest first',
@@ -275,6 +315,33 @@ export function openApiDocument(): JsonObject {
       },
       '/transactions/{id}/approve': { post: decide('Approve') },
       '/transactions/{id}/reject': { post: decide('Reject') },
+      '/accounts': {
+        post: {
+          summary: 'Open an account (customers for themselves; listed service clients for anyone)',
+          parameters: [idempotencyKeyParam],
+          requestBody: { required: true, content: json('AccountOpen') },
+          responses: securedResponses(createdResponse('Account'), { body: true, idempotent: true }),
+        },
+        get: {
+          summary: 'List the accounts the caller may see, newest first',
+          parameters: queryParams(accountListQuerySchema),
+          responses: securedResponses(
+            { '200': { description: 'A page', headers: rateLimitHeaders, content: json('AccountPage') } },
+            {},
+          ),
+        },
+      },
+      '/accounts/{id}': {
+        get: {
+          summary: 'Read an account',
+          parameters: [accountIdParam],
+          responses: securedResponses(versionedResponse('Account', '200', 'The account'), {
+            notFound: accountNotFound,
+          }),
+        },
+      },
+      '/accounts/{id}/freeze': { post: setStatus('Freeze', 'no new transaction and no approval') },
+      '/accounts/{id}/unfreeze': { post: setStatus('Unfreeze', 'open again') },
       '/audit': {
         get: {
           summary: 'The audit trail, newest first (auditors): a page, or every record as JSON lines',
@@ -307,7 +374,7 @@ export function openApiDocument(): JsonObject {
           security: [],
           responses: {
             '200': { description: 'Ready' },
-            '500': problem('internal_error'),
+            ...publicErrors,
             '503': problem('not_ready: a dependency is down'),
           },
         },
@@ -316,7 +383,7 @@ export function openApiDocument(): JsonObject {
         get: {
           summary: 'This document',
           security: [],
-          responses: { '200': { description: 'OpenAPI' }, '500': problem('internal_error') },
+          responses: { '200': { description: 'OpenAPI' }, ...publicErrors },
         },
       },
     },
@@ -333,6 +400,15 @@ export function openApiDocument(): JsonObject {
           properties: {
             ...transactionPageSchema.properties,
             items: { type: 'array', items: { $ref: '#/components/schemas/Transaction' } },
+          },
+        }),
+        AccountOpen: component(openAccountSchema),
+        Account: component(accountSchema),
+        AccountPage: component({
+          ...accountPageSchema,
+          properties: {
+            ...accountPageSchema.properties,
+            items: { type: 'array', items: { $ref: '#/components/schemas/Account' } },
           },
         }),
         AuditRecord: auditRecordSchema,

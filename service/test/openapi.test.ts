@@ -45,10 +45,15 @@ const ROUTE_ANSWERS: Record<string, readonly number[]> = {
   'DELETE /transactions/{id}': [204, ...SECURED, 404, 412],
   'POST /transactions/{id}/approve': [200, ...SECURED, 404, 412, 415],
   'POST /transactions/{id}/reject': [200, ...SECURED, 404, 412, 415],
+  'POST /accounts': [201, ...SECURED, 409, 415],
+  'GET /accounts': [200, ...SECURED],
+  'GET /accounts/{id}': [200, ...SECURED, 404],
+  'POST /accounts/{id}/freeze': [200, ...SECURED, 404, 412, 415],
+  'POST /accounts/{id}/unfreeze': [200, ...SECURED, 404, 412, 415],
   'GET /audit': [200, ...SECURED],
   'GET /health/live': [200, 500],
-  'GET /health/ready': [200, 500, 503],
-  'GET /openapi.json': [200, 500],
+  'GET /health/ready': [200, 429, 500, 503],
+  'GET /openapi.json': [200, 429, 500],
 };
 
 type Operations = Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;

@@ -1,3 +1,4 @@
+import { cursorSchema } from '../transactions/cursor.js';
 import { CURRENCIES } from '../transactions/schemas.js';
 import { ACCOUNT_STATUSES } from './model.js';
 
@@ -35,7 +36,7 @@ export const accountListQuerySchema = {
   additionalProperties: false,
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-    cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,512}$' },
+    cursor: cursorSchema,
     status,
   },
 } as const;

@@ -1,3 +1,4 @@
+import { cursorSchema } from './cursor.js';
 import { CATEGORIES, STATUSES } from './model.js';
 
 /** ISO 4217 currency codes this runtime knows. */
@@ -55,7 +56,7 @@ export const listQuerySchema = {
   additionalProperties: false,
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-    cursor: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,512}$' },
+    cursor: cursorSchema,
     account_id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
     category,
     status,

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { openApiDocument } from '../../src/openapi.js';
-import { Harness, NEW_TRANSACTION } from '../support/harness.js';
+import { CUSTOMER_SCOPES, Harness, NEW_TRANSACTION } from '../support/harness.js';
 
 const h = await Harness.start();
 test.after.always(() => h.stop());
@@ -45,6 +45,14 @@ const TABLE: Record<string, { readonly valid: string; readonly violations: reado
       { value: 'k'.repeat(256), status: 400, code: 'validation_failed' },
     ],
   },
+  'POST /accounts Idempotency-Key': {
+    valid: 'key-headers-2',
+    violations: [
+      { value: '', status: 400, code: 'validation_failed' },
+      { value: 'two words', status: 400, code: 'validation_failed' },
+      { value: 'k'.repeat(256), status: 400, code: 'validation_failed' },
+    ],
+  },
   // Empty counts as no If-Match where one is required.
   'PATCH /transactions/{id} If-Match': {
     valid: '"1"',
@@ -57,6 +65,7 @@ async function requestFor(operation: string, token: string): Promise<{ path: str
   if (operation === 'POST /transactions') {
     return { path: '/transactions', body: { ...NEW_TRANSACTION, account_id: await h.account('alice') } };
   }
+  if (operation === 'POST /accounts') return { path: '/accounts', body: { currency: 'EUR' } };
   if (operation === 'PATCH /transactions/{id}') {
     const created = await h.request('POST', '/transactions', {
       token,
@@ -77,7 +86,7 @@ for (const [key, { valid, violations }] of Object.entries(TABLE)) {
   const operation = `${method} ${path}`;
 
   test(`${key}: a value outside its declared schema is refused, a value inside is taken`, async (t) => {
-    const token = await h.token();
+    const token = await h.token({ scope: `${CUSTOMER_SCOPES} accounts:read accounts:write` });
     for (const { value, status, code } of violations) {
       const request = await requestFor(operation, token);
       const res = await h.request(method, request.path, {
