@@ -37,7 +37,6 @@ export {
   type EngineErrorCode,
 } from './errors.js';
 
-
 /** Default WASM memory: 1 MiB to start (no growth for ordinary inputs), at most 64 MiB. */
 export const DEFAULT_MEMORY = { initialPages: 16, maximumPages: 1024 } as const;
 
