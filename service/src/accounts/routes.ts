@@ -4,13 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { auditEntry } from '../audit/audit-entry.js';
 import { authorize, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { redact } from '../authz/enforce.js';
-import { policyPage } from '../authz/policy-page.js';
+import { authorizeList, type ListState } from '../authz/authorize-list.js';
 import { NotFoundError, PreconditionFailedError } from '../errors.js';
 import { requireNoBody } from '../http/empty-body.js';
 import { idempotencyKeyOf, sendCreated } from '../http/idempotency.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validator.js';
-import { decodeCursor, encodeCursor } from '../transactions/cursor.js';
+import { decodeCursor } from '../transactions/cursor.js';
 import { etagOf } from '../transactions/model.js';
 import { checkIfMatch } from '../transactions/preconditions.js';
 import { DEFAULT_DEPARTMENT, type Account, type AccountStatus } from './model.js';
@@ -108,21 +108,18 @@ export function accountRoutes({ store, guard, ...authorizeDeps }: AccountRoutesD
     sendCreated(ctx, outcome, respond, idempotency);
   };
 
-  const listAccounts: Middleware<AccountState> = async function listAccounts(ctx) {
+  const listAccounts: Middleware<AccountState & ListState> = async function listAccounts(ctx) {
     const params = validateListQuery({ ...ctx.query });
     const query = {
       limit: params.limit,
       ...(params.cursor === undefined ? {} : { after: decodeCursor(params.cursor) }),
       status: params.status,
     };
-    const page = await policyPage(authorizeDeps, ctx.state, {
-      action: 'accounts:list',
-      query: (anyOf) => store.listAccounts(query, anyOf),
-      resources: (items) => Promise.resolve(items.map(accountResourceOf)),
-    });
-    ctx.body = {
+    const page = await store.listAccounts(query, ctx.state.listFilter ?? []);
+    ctx.state.page = {
       items: page.items,
-      next_cursor: page.hasMore && page.last !== undefined ? encodeCursor(page.last) : null,
+      resources: page.items.map(accountResourceOf),
+      hasMore: page.hasMore,
     };
   };
 
@@ -158,17 +155,17 @@ export function accountRoutes({ store, guard, ...authorizeDeps }: AccountRoutesD
     };
   }
 
-  const useCollection: Middleware<AccountState> = async function useCollection(ctx, next) {
-    ctx.state.resource = ACCOUNT_COLLECTION;
-    await next();
-  };
-
   const can = (action: Parameters<typeof authorize>[1]) => authorize(authorizeDeps, action);
   const load = loadAccount(store);
   const router = new Router<AccountState>();
   router
     .post('/accounts', ...guard, jsonBody, proposeAccount(now), can('accounts:open'), openAccount)
-    .get('/accounts', ...guard, useCollection, can('accounts:list'), listAccounts)
+    .get(
+      '/accounts',
+      ...guard,
+      authorizeList(authorizeDeps, 'accounts:list', ACCOUNT_COLLECTION),
+      listAccounts,
+    )
     .get('/accounts/:id', ...guard, load, can('accounts:read'), readAccount)
     .post(
       '/accounts/:id/freeze',

@@ -6,13 +6,13 @@ import type { AccountStore } from '../accounts/store.js';
 import { auditEntry } from '../audit/audit-entry.js';
 import { authorize, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { redact } from '../authz/enforce.js';
-import { policyPage } from '../authz/policy-page.js';
+import { authorizeList, type ListState } from '../authz/authorize-list.js';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { idempotencyKeyOf, sendCreated } from '../http/idempotency.js';
 import { requireNoBody } from '../http/empty-body.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validator.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor } from './cursor.js';
 import { etagOf, type Category, type Status, type Transaction } from './model.js';
 import { checkIfMatch } from './preconditions.js';
 import { resourceOf, TRANSACTION_COLLECTION } from './resource.js';
@@ -154,7 +154,7 @@ export function transactionRoutes({
     sendCreated(ctx, outcome, respond, idempotency);
   };
 
-  const listTransactions: Middleware<TransactionState> = async function listTransactions(ctx) {
+  const listTransactions: Middleware<TransactionState & ListState> = async function listTransactions(ctx) {
     const params = validateListQuery({ ...ctx.query });
     const query: ListQuery = {
       limit: params.limit,
@@ -167,17 +167,13 @@ export function transactionRoutes({
       min_amount: params.min_amount,
       max_amount: params.max_amount,
     };
-    const page = await policyPage(authorizeDeps, ctx.state, {
-      action: 'transactions:list',
-      query: (anyOf) => store.list(query, anyOf),
-      resources: async (items) => {
-        const accounts = await store.getAccounts(items.map((item) => item.account_id));
-        return items.map((item) => resourceOf(item, accounts.get(item.account_id)));
-      },
-    });
-    ctx.body = {
+    const { listFilter = [] } = ctx.state;
+    const page = await store.list(query, listFilter);
+    const accounts = await store.getAccounts(page.items.map((item) => item.account_id));
+    ctx.state.page = {
       items: page.items,
-      next_cursor: page.hasMore && page.last !== undefined ? encodeCursor(page.last) : null,
+      resources: page.items.map((item) => resourceOf(item, accounts.get(item.account_id))),
+      hasMore: page.hasMore,
     };
   };
 
@@ -273,11 +269,6 @@ export function transactionRoutes({
   }
 
   const can = (action: Parameters<typeof authorize>[1]) => authorize(authorizeDeps, action);
-  const useCollection: Middleware<TransactionState> = async function useCollection(ctx, next) {
-    ctx.state.resource = TRANSACTION_COLLECTION;
-    await next();
-  };
-
   const router = new Router<TransactionState>();
   router
     .post(
@@ -288,7 +279,12 @@ export function transactionRoutes({
       can('transactions:create'),
       createTransaction,
     )
-    .get('/transactions', ...guard, useCollection, can('transactions:list'), listTransactions)
+    .get(
+      '/transactions',
+      ...guard,
+      authorizeList(authorizeDeps, 'transactions:list', TRANSACTION_COLLECTION),
+      listTransactions,
+    )
     .get('/transactions/:id', ...guard, loadTransaction, can('transactions:read'), readTransaction)
     .patch(
       '/transactions/:id',
