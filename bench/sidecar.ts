@@ -42,6 +42,9 @@ const opa = spawn(
     '--server',
     '--addr',
     `127.0.0.1:${opaPort}`,
+    // policy:build signs the bundles; without BUNDLE_SIGNING_KEY with this development key.
+    '--verification-key',
+    join(root, 'data', 'bundle-signing', 'public.pem'),
     '--bundle',
     join(root, 'policies', 'build', 'rego-bundle.tar.gz'),
     '--log-level',

@@ -99,6 +99,10 @@ function buildPolicyBundle() {
   const sources = readdirSync(join(root, 'policies'), { recursive: true })
     .filter((path) => path !== 'build' && !path.startsWith('build/'))
     .map((path) => mtime(join(root, 'policies', path)));
+  // Without BUNDLE_SIGNING_KEY the bundles are signed with the development key: none yet (an unsigned
+  // build from before) or a newer one means a rebuild, or the verifying sidecar would refuse them.
+  if (!process.env.BUNDLE_SIGNING_KEY)
+    sources.push(mtime(join(root, 'data', 'bundle-signing', 'keys.json')) || Infinity);
   if (Math.min(...built) > 0 && Math.max(...sources) <= Math.min(...built)) {
     say('policy bundles are up to date');
     return;

@@ -6,9 +6,12 @@
 //   policies/build/rego-bundle.tar.gz  plain Rego bundle for a real OPA
 //   policies/build/revision.txt        the revision
 //   policies/build/data/               the merged data alone, for `opa test` and `opa eval`
+// Both bundles are signed as `opa build --signing-key` signs them (.signatures.json: a JWS over every
+// file's hash): with BUNDLE_SIGNING_KEY (a PEM private key: RSA → RS256, EC P-256 → ES256, Ed25519 →
+// EdDSA) or else with a development RSA key generated on first use under data/bundle-signing/.
 // Usage: node scripts/policy-build.mjs   (npm run policy:build)
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -39,6 +42,16 @@ export const OUTPUTS = {
   regoBundle: join(buildDir, 'rego-bundle.tar.gz'),
   revision: join(buildDir, 'revision.txt'),
   data: join(buildDir, 'data'),
+};
+
+/**
+ * The development signing key, made on first use (never committed: data/ is git-ignored). `keys.json`
+ * is the public key in OPA's `keys` format, what the sidecar's BUNDLE_PUBLIC_KEYS reads.
+ */
+export const DEV_SIGNING_KEY = {
+  private: join(root, 'data', 'bundle-signing', 'private.pem'),
+  public: join(root, 'data', 'bundle-signing', 'public.pem'),
+  keys: join(root, 'data', 'bundle-signing', 'keys.json'),
 };
 
 /** The contract's entrypoints (ARCHITECTURE.md, Contracts), named once in the sidecar's contract. */
@@ -86,12 +99,17 @@ export function sourceFiles() {
   return filesUnder(policies).filter((file) => !file.startsWith(buildDir + '/'));
 }
 
-/** True when a bundle is missing or older than any source under policies/. */
+/**
+ * True when a bundle is missing or older than any source under policies/, or (without
+ * BUNDLE_SIGNING_KEY) than the development key, or that key does not exist yet.
+ */
 export function isStale() {
   const outputs = [OUTPUTS.wasmBundle, OUTPUTS.regoBundle, OUTPUTS.revision, OUTPUTS.data];
   if (!outputs.every((path) => existsSync(path))) return true;
+  const devKey = process.env.BUNDLE_SIGNING_KEY?.trim() ? [] : [DEV_SIGNING_KEY.keys];
+  if (!devKey.every((path) => existsSync(path))) return true;
   const built = Math.min(...outputs.map((path) => statSync(path).mtimeMs));
-  return sourceFiles().some((file) => statSync(file).mtimeMs > built);
+  return [...sourceFiles(), ...devKey].some((file) => statSync(file).mtimeMs > built);
 }
 
 const rel = (path) => relative(root, path);
@@ -254,6 +272,72 @@ export function loadData() {
   return { merged, files: files.map(({ path }) => path) };
 }
 
+// --- signing --------------------------------------------------------------------------------
+
+/** The JWS algorithm for a private key; only the algorithms the sidecar accepts (ARCHITECTURE.md). */
+function algorithmOf(key, name) {
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  const type =
+    key.asymmetricKeyType === 'ec' ? `ec ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType;
+  throw new BuildError(`${name}: key type ${type} cannot sign bundles (use RSA, EC P-256 or Ed25519)`);
+}
+
+/** Writes `text` to `path` unless it already holds exactly that. */
+function writeIfChanged(path, text, mode = 0o644) {
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return;
+  writeFileSync(path, text, { mode });
+}
+
+/** The development key pair, generated (RSA 2048, private key mode 0600) when it does not exist yet. */
+function developmentKey() {
+  const dir = dirname(DEV_SIGNING_KEY.private);
+  if (!existsSync(DEV_SIGNING_KEY.private)) {
+    mkdirSync(dirname(dir), { recursive: true });
+    if (!existsSync(dir)) mkdirSync(dir, { mode: 0o700 });
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    try {
+      // `wx`: never overwrite a key another build has just written.
+      writeFileSync(DEV_SIGNING_KEY.private, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+        mode: 0o600,
+        flag: 'wx',
+      });
+      say(`generated a development signing key: ${rel(DEV_SIGNING_KEY.private)}`);
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+  }
+  return DEV_SIGNING_KEY.private;
+}
+
+/**
+ * The key the bundles are signed with: BUNDLE_SIGNING_KEY, else the development key. The keyid is
+ * derived from the public key, so a rotated key gets a new id and both can be configured at once.
+ */
+export function signingKey(env = process.env) {
+  const given = env.BUNDLE_SIGNING_KEY?.trim();
+  const name = given ? 'BUNDLE_SIGNING_KEY' : rel(DEV_SIGNING_KEY.private);
+  const path = given ? given : developmentKey();
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(readFileSync(path));
+  } catch (error) {
+    throw new BuildError(`${name}: ${path} is not a readable PEM private key (${error.message})`);
+  }
+  const algorithm = algorithmOf(privateKey, name);
+  const publicKey = createPublicKey(privateKey);
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' });
+  const fingerprint = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' }));
+  const keyId = `verdict-${fingerprint.digest('hex').slice(0, 16)}`;
+  if (!given) {
+    writeIfChanged(DEV_SIGNING_KEY.public, publicPem);
+    const keys = { keys: { [keyId]: { algorithm, key: publicPem } } };
+    writeIfChanged(DEV_SIGNING_KEY.keys, `${JSON.stringify(keys, null, 2)}\n`);
+  }
+  return { path, name: given ? `BUNDLE_SIGNING_KEY (${path})` : rel(path), algorithm, keyId };
+}
+
 // --- build ----------------------------------------------------------------------------------
 
 /** A content hash of the given files (path and bytes), so equal sources give equal revisions. */
@@ -274,6 +358,9 @@ function build() {
   const started = Date.now();
   const regoFiles = filesUnder(regoDir).filter((file) => file.endsWith('.rego'));
   if (regoFiles.length === 0) throw new BuildError(`no .rego files under ${rel(regoDir)}`);
+  // First, so a bad key fails before anything is written and the outputs are newer than the key.
+  const key = signingKey();
+  say(`signing with ${key.name}: ${key.algorithm}, keyid ${key.keyId}`);
 
   say(`opa fmt --list ${rel(regoDir)}`);
   const unformatted = opa(['fmt', '--list', rel(regoDir)]).trim();
@@ -309,7 +396,15 @@ function build() {
   writeJson(join(staging, '.manifest'), { revision, roots: ['verdict'] });
 
   // Run inside the staging directory so that file names in the bundles start at verdict/.
-  const common = ['--bundle', '.', '--revision', revision, '--capabilities', capabilities];
+  const signing = [
+    '--signing-key',
+    key.path,
+    '--signing-alg',
+    key.algorithm,
+    '--verification-key-id',
+    key.keyId,
+  ];
+  const common = ['--bundle', '.', '--revision', revision, '--capabilities', capabilities, ...signing];
   const entrypoints = ENTRYPOINTS.flatMap((e) => ['-e', e]);
   say(`opa build -t wasm → ${rel(OUTPUTS.wasmBundle)}`);
   opa(['build', '-t', 'wasm', ...entrypoints, ...common, '-o', `${OUTPUTS.wasmBundle}.partial`], {
@@ -325,7 +420,7 @@ function build() {
   const size = (path) => `${(statSync(path).size / 1024).toFixed(1)} KiB`;
   say(
     `done in ${Date.now() - started} ms: bundle.tar.gz ${size(OUTPUTS.wasmBundle)}, ` +
-      `rego-bundle.tar.gz ${size(OUTPUTS.regoBundle)}, revision ${revision}`,
+      `rego-bundle.tar.gz ${size(OUTPUTS.regoBundle)}, revision ${revision}, signed by keyid ${key.keyId}`,
   );
 }
 

@@ -21,10 +21,13 @@ const env = {
 const children = [];
 
 // The sidecar has variables of its own (PORT among them): it gets only what is meant for it.
+// Bundles are signature-verified: with the development key npm run policy:build signs with
+// (data/bundle-signing/keys.json), or with BUNDLE_PUBLIC_KEYS when bundles are signed by BUNDLE_SIGNING_KEY.
 const sidecarEnv = {
   PATH: process.env.PATH,
   PORT: process.env.SIDECAR_PORT ?? '8181',
   BUNDLE_PATH: 'policies/build/bundle.tar.gz',
+  BUNDLE_PUBLIC_KEYS: process.env.BUNDLE_PUBLIC_KEYS ?? 'data/bundle-signing/keys.json',
   DECISION_LOG: 'file:data/decisions.jsonl',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };

@@ -59,7 +59,19 @@ test.before(async () => {
   });
   const opa = spawn(
     OPA,
-    ['run', '--server', '--addr', `127.0.0.1:${opaPort}`, '--bundle', REGO_BUNDLE, '--log-level', 'error'],
+    [
+      'run',
+      '--server',
+      '--addr',
+      `127.0.0.1:${opaPort}`,
+      // policy:build signs the bundles; without BUNDLE_SIGNING_KEY with this development key.
+      '--verification-key',
+      join(root, 'data', 'bundle-signing', 'public.pem'),
+      '--bundle',
+      REGO_BUNDLE,
+      '--log-level',
+      'error',
+    ],
     {
       stdio: 'ignore',
     },

@@ -43,7 +43,7 @@ export interface SidecarConfig {
   readonly bundlePollS: number;
   /**
    * Keys by `keyid`; when set, every bundle must be signed by one of them. `undefined` means bundles
-   * are not verified (and a `.signatures.json` in them is ignored).
+   * are not verified (a `.signatures.json` in them is ignored) and are reported as `signed: false`.
    */
   readonly bundlePublicKeys: ReadonlyMap<string, BundleKeyConfig> | undefined;
   readonly decisionLog: DecisionLogTarget;
@@ -70,14 +70,24 @@ function httpUrl(name: string, raw: string): URL {
   return url;
 }
 
-function bundleSource(env: Env): BundleSourceConfig {
+/**
+ * `BUNDLE_PATH` or `BUNDLE_URL`. A plain `http:` URL is refused unless bundles must be signed
+ * (`signed`): without a signature only TLS protects the bundle on its way.
+ */
+function bundleSource(env: Env, signed: boolean): BundleSourceConfig {
   const path = optional(env, 'BUNDLE_PATH');
-  const url = optional(env, 'BUNDLE_URL');
-  if (path !== undefined && url !== undefined)
+  const raw = optional(env, 'BUNDLE_URL');
+  if (path !== undefined && raw !== undefined)
     throw new ConfigError('BUNDLE_PATH', 'set BUNDLE_PATH or BUNDLE_URL, not both');
   if (path !== undefined) return { kind: 'file', path };
-  if (url !== undefined) return { kind: 'url', url: httpUrl('BUNDLE_URL', url) };
-  throw new ConfigError('BUNDLE_PATH', 'BUNDLE_PATH or BUNDLE_URL is required');
+  if (raw === undefined) throw new ConfigError('BUNDLE_PATH', 'BUNDLE_PATH or BUNDLE_URL is required');
+  const url = httpUrl('BUNDLE_URL', raw);
+  if (url.protocol !== 'https:' && !signed)
+    throw new ConfigError(
+      'BUNDLE_URL',
+      'must be an https: URL when BUNDLE_PUBLIC_KEYS is not set (an unsigned bundle over http can be replaced on the way)',
+    );
+  return { kind: 'url', url };
 }
 
 function decisionLog(env: Env): DecisionLogTarget {
@@ -151,13 +161,14 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
   } catch (error) {
     throw new ConfigError('DECISION_LOG_MASK', (error as Error).message);
   }
+  const publicKeys = bundlePublicKeys(env);
   return Object.freeze({
     port: integer(env, 'PORT', 8181, 0, 65_535),
     host: optional(env, 'HOST') ?? '127.0.0.1',
     socketPath: optional(env, 'SOCKET_PATH'),
-    bundle: Object.freeze(bundleSource(env)),
+    bundle: Object.freeze(bundleSource(env, publicKeys !== undefined)),
     bundlePollS: integer(env, 'BUNDLE_POLL_S', 10, 1, 86_400),
-    bundlePublicKeys: bundlePublicKeys(env),
+    bundlePublicKeys: publicKeys,
     decisionLog: Object.freeze(decisionLog(env)),
     decisionLogUrl: rawUrl === undefined ? undefined : httpUrl('DECISION_LOG_URL', rawUrl),
     decisionLogMask: Object.freeze(decisionLogMask),

@@ -12,6 +12,7 @@ export class SidecarMetrics {
   readonly bundleInfo: Gauge<'name' | 'revision'>;
   readonly bundleLastSuccess: Gauge<'name'>;
   readonly bundleLoadFailures: Counter<'name' | 'reason'>;
+  readonly bundleSigned: Gauge<'name'>;
   readonly decisionLogsDropped: Counter<'sink'>;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
@@ -48,6 +49,12 @@ export class SidecarMetrics {
       labelNames: ['name', 'reason'],
       registers,
     });
+    this.bundleSigned = new Gauge({
+      name: 'verdict_sidecar_bundle_signed',
+      help: 'Whether the active bundle signature was verified (1) or not, because BUNDLE_PUBLIC_KEYS is unset (0)',
+      labelNames: ['name'],
+      registers,
+    });
     this.decisionLogsDropped = new Counter({
       name: 'verdict_sidecar_decision_logs_dropped_total',
       help: 'Decision-log events dropped because a sink could not keep up',
@@ -56,10 +63,11 @@ export class SidecarMetrics {
     });
   }
 
-  /** Records an activation: the info gauge names only the new revision. */
-  bundleActivated(name: string, revision: string, at: Date): void {
+  /** Records an activation: the info gauge names only the new revision; `signed` says if it was verified. */
+  bundleActivated(name: string, revision: string, at: Date, signed: boolean): void {
     this.bundleInfo.reset();
     this.bundleInfo.set({ name, revision }, 1);
     this.bundleLastSuccess.set({ name }, at.getTime() / 1000);
+    this.bundleSigned.set({ name }, signed ? 1 : 0);
   }
 }

@@ -3,9 +3,8 @@ import { lstat, unlink } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { BundleManager, DEFAULT_BUNDLE_NAME } from './bundle/bundle-manager.js';
-import { FileBundleSource } from './bundle/file-source.js';
-import { HttpBundleSource } from './bundle/http-source.js';
-import { importBundleKeys, signatureVerifier } from './bundle/signature-verifier.js';
+import type { FileBundleSource } from './bundle/file-source.js';
+import type { HttpBundleSource } from './bundle/http-source.js';
 import type { SidecarConfig } from './config.js';
 import {
   createDecisionLogSinks,
@@ -71,7 +70,8 @@ function listen(server: Server, config: SidecarConfig): Promise<string> {
 
 /**
  * Starts the sidecar of `config`: metrics, decision logger, bundle manager (with signature checks when
- * keys are configured), the HTTP server, then the bundle source's first load. Resolves once the first
+ * keys are configured), the HTTP server, then the bundle source's first load. Without keys the
+ * start-up line is a warning and bundles are reported `signed: false`. Resolves once the first
  * load has been tried; until a bundle is active every decision is refused (`503`).
  */
 export async function startSidecar(
@@ -99,16 +99,15 @@ export async function startSidecar(
     bundleName: DEFAULT_BUNDLE_NAME,
     onDrop,
   });
-  const keys =
-    config.bundlePublicKeys === undefined ? undefined : await importBundleKeys(config.bundlePublicKeys);
-  const manager = new BundleManager({
+  const manager = await BundleManager.fromConfig(config, {
     logger,
     metrics,
-    engineOptions: {
-      onDecision: decisionLogger.listener,
-      ...(keys === undefined ? {} : { verify: signatureVerifier(keys) }),
-    },
+    engineOptions: { onDecision: decisionLogger.listener },
+    ...(options.fileDebounceMs === undefined ? {} : { fileDebounceMs: options.fileDebounceMs }),
+    ...(options.random === undefined ? {} : { random: options.random }),
   });
+  const { source } = manager;
+  if (source === undefined) throw new Error('the bundle manager has no source');
 
   const server = createServer(
     createApp({
@@ -126,27 +125,19 @@ export async function startSidecar(
   if (config.socketPath !== undefined) await removeStaleSocket(config.socketPath);
   const url = await listen(server, config);
 
-  const pollMs = config.bundlePollS * 1000;
-  const source =
-    config.bundle.kind === 'file'
-      ? new FileBundleSource(config.bundle.path, manager, {
-          pollMs,
-          ...(options.fileDebounceMs === undefined ? {} : { debounceMs: options.fileDebounceMs }),
-        })
-      : new HttpBundleSource(config.bundle.url, manager, {
-          pollMs,
-          ...(options.random === undefined ? {} : { random: options.random }),
-        });
-  await source.start();
-  logger.info(
-    {
-      url,
-      bundle_source: config.bundle.kind,
-      revision: manager.engine?.revision ?? null,
-      signed: keys !== undefined,
-    },
-    'sidecar listening',
-  );
+  await manager.start();
+  const started = {
+    url,
+    bundle_source: config.bundle.kind,
+    revision: manager.active?.revision ?? null,
+    signed: manager.verifiesSignatures,
+  };
+  if (manager.verifiesSignatures) logger.info(started, 'sidecar listening');
+  else
+    logger.warn(
+      started,
+      'sidecar listening; BUNDLE_PUBLIC_KEYS is unset, so bundles are NOT signature-verified: whoever can write the bundle controls every decision',
+    );
 
   return {
     url,
@@ -167,7 +158,7 @@ export async function startSidecar(
       }, graceMs);
       await closed;
       clearTimeout(force);
-      await source.stop();
+      await manager.stop();
       await decisionLogger.close();
     },
   };

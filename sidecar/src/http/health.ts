@@ -4,7 +4,8 @@ import { booleanParam, type Reply, type RouteContext } from './reply.js';
 /**
  * `GET /health` as OPA answers it: `200 {}` while the server runs. With `?bundles` (or the older
  * `?bundle`), `200` only when a bundle is active, else `500 {"error": …}`; the body then also says
- * which revision is active and the last load failure, if any.
+ * which revision is active, whether its signature was verified (`signed`; always `false` without
+ * `BUNDLE_PUBLIC_KEYS`) and the last load failure, if any.
  */
 export function health(manager: BundleManager) {
   return function healthRoute(context: RouteContext): Promise<Reply> {
@@ -15,6 +16,7 @@ export function health(manager: BundleManager) {
     const bundle = {
       revision: status.revision ?? null,
       activated_at: status.activatedAt?.toISOString() ?? null,
+      signed: status.signed,
       ...(status.lastError === undefined
         ? {}
         : {

@@ -22,6 +22,7 @@ let dir: { path: string; remove: () => Promise<void> };
 let revA: Buffer;
 let revB: Buffer;
 let signedA: Buffer;
+let signedB: Buffer;
 let signedOtherKey: Buffer;
 let signedUnknownKid: Buffer;
 let publicPem: string;
@@ -50,6 +51,13 @@ test.before(async () => {
         output: 's-a.tar.gz',
       }),
       buildSignedBundle(dir.path, {
+        privatePath: key.privatePath,
+        algorithm: 'ES256',
+        keyId: 'k1',
+        revision: 'signed-b',
+        output: 's-b.tar.gz',
+      }),
+      buildSignedBundle(dir.path, {
         privatePath: other.privatePath,
         algorithm: 'ES256',
         keyId: 'k1',
@@ -65,12 +73,17 @@ test.before(async () => {
       }),
     ].map(async (path) => readFile(await path)),
   );
-  [signedA, signedOtherKey, signedUnknownKid] = signedBundles as [Buffer, Buffer, Buffer];
+  [signedA, signedB, signedOtherKey, signedUnknownKid] = signedBundles as [Buffer, Buffer, Buffer, Buffer];
 });
 
 test.after.always(async () => {
   await dir.remove();
 });
+
+/** `BUNDLE_PUBLIC_KEYS` trusting the key that signed `signedA` and `signedB` (a plain-http BUNDLE_URL needs one). */
+function signingKeys(): string {
+  return publicKeysValue({ k1: { algorithm: 'ES256', key: publicPem } });
+}
 
 async function revisionOf(
   sidecar: RunningSidecar,
@@ -252,11 +265,14 @@ class BundleServer {
 test('BUNDLE_URL: ETag / If-None-Match — a 304 reloads nothing; 500, a down server and a bad bundle keep the last good', async (t) => {
   const bundles = new BundleServer();
   const url = await bundles.start();
-  bundles.answer = { status: 200, body: revA };
-  const sidecar = await startTestSidecar({ BUNDLE_URL: url, BUNDLE_POLL_S: '3600' }, { random: () => 0.5 });
+  bundles.answer = { status: 200, body: signedA };
+  const sidecar = await startTestSidecar(
+    { BUNDLE_URL: url, BUNDLE_POLL_S: '3600', BUNDLE_PUBLIC_KEYS: signingKeys() },
+    { random: () => 0.5 },
+  );
   const source = sidecar.source as HttpBundleSource;
   try {
-    t.is(sidecar.manager.engine?.revision, 'rev-a');
+    t.is(sidecar.manager.engine?.revision, 'signed-a');
     const activatedAt = sidecar.manager.status().activatedAt;
     t.is(bundles.requests[0]?.['if-none-match'], undefined);
 
@@ -269,21 +285,21 @@ test('BUNDLE_URL: ETag / If-None-Match — a 304 reloads nothing; 500, a down se
     bundles.answer = { status: 500 };
     await source.poll();
     t.is(sidecar.manager.status().lastError?.reason, 'http_500');
-    t.is((await revisionOf(sidecar)).revision, 'rev-a');
+    t.is((await revisionOf(sidecar)).revision, 'signed-a');
     // The backoff cap (5 min) never shortens the configured interval.
     t.is(source.nextDelayMs(), 3_600_000);
 
     bundles.answer = { status: 200, body: Buffer.from('garbage') };
     await source.poll();
     t.is(sidecar.manager.status().lastError?.reason, 'bundle_invalid');
-    t.is((await revisionOf(sidecar)).revision, 'rev-a');
+    t.is((await revisionOf(sidecar)).revision, 'signed-a');
 
     bundles.server.close();
     bundles.server.closeAllConnections();
     await once(bundles.server, 'close');
     await source.poll();
     t.is(sidecar.manager.status().lastError?.reason, 'unreachable');
-    t.is((await revisionOf(sidecar)).revision, 'rev-a');
+    t.is((await revisionOf(sidecar)).revision, 'signed-a');
     t.is(
       await metricValue(
         sidecar,
@@ -308,8 +324,11 @@ test('BUNDLE_URL: ETag / If-None-Match — a 304 reloads nothing; 500, a down se
 test('BUNDLE_URL: a new revision is downloaded and activated; backoff doubles per failure and resets on success', async (t) => {
   const bundles = new BundleServer();
   const url = await bundles.start();
-  bundles.answer = { status: 200, body: revA };
-  const sidecar = await startTestSidecar({ BUNDLE_URL: url, BUNDLE_POLL_S: '10' }, { random: () => 0.5 });
+  bundles.answer = { status: 200, body: signedA };
+  const sidecar = await startTestSidecar(
+    { BUNDLE_URL: url, BUNDLE_POLL_S: '10', BUNDLE_PUBLIC_KEYS: signingKeys() },
+    { random: () => 0.5 },
+  );
   const source = sidecar.source as HttpBundleSource;
   try {
     t.is(source.nextDelayMs(), 10_000);
@@ -318,9 +337,9 @@ test('BUNDLE_URL: a new revision is downloaded and activated; backoff doubles pe
     t.is(source.nextDelayMs(), 20_000);
     await source.poll();
     t.is(source.nextDelayMs(), 40_000);
-    bundles.answer = { status: 200, body: revB };
+    bundles.answer = { status: 200, body: signedB };
     await source.poll();
-    t.is(sidecar.manager.engine?.revision, 'rev-b');
+    t.is(sidecar.manager.engine?.revision, 'signed-b');
     t.is(source.nextDelayMs(), 10_000);
   } finally {
     await sidecar.close();
@@ -331,11 +350,11 @@ test('BUNDLE_URL: a new revision is downloaded and activated; backoff doubles pe
 test('the jitter keeps every wait within ±20 % of the interval', async (t) => {
   const bundles = new BundleServer();
   const url = await bundles.start();
-  bundles.answer = { status: 200, body: revA };
+  bundles.answer = { status: 200, body: signedA };
   let next = 0;
   const randoms = [0, 0.999_999];
   const sidecar = await startTestSidecar(
-    { BUNDLE_URL: url, BUNDLE_POLL_S: '10' },
+    { BUNDLE_URL: url, BUNDLE_POLL_S: '10', BUNDLE_PUBLIC_KEYS: signingKeys() },
     { random: () => randoms[next++ % 2]! },
   );
   try {
