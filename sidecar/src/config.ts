@@ -33,12 +33,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The sidecar's configuration (ARCHITECTURE.md, Configuration): read once, validated, frozen. */
-export interface SidecarConfig {
-  readonly port: number;
-  readonly host: string;
-  /** When set, the sidecar listens on this Unix socket instead of TCP. */
-  readonly socketPath: string | undefined;
+/**
+ * What a policy engine needs wherever it runs — the sidecar, or the service in embedded mode: the
+ * bundle source and its keys, and the decision log. The same variables in both processes.
+ */
+export interface PolicyEngineConfig {
   readonly bundle: BundleSourceConfig;
   readonly bundlePollS: number;
   /**
@@ -51,6 +50,14 @@ export interface SidecarConfig {
   readonly decisionLogUrl: URL | undefined;
   /** Paths erased from every decision-log event, on top of the built-in credential rule. */
   readonly decisionLogMask: readonly MaskPath[];
+}
+
+/** The sidecar's configuration (ARCHITECTURE.md, Configuration): read once, validated, frozen. */
+export interface SidecarConfig extends PolicyEngineConfig {
+  readonly port: number;
+  readonly host: string;
+  /** When set, the sidecar listens on this Unix socket instead of TCP. */
+  readonly socketPath: string | undefined;
   /** Most inputs one `POST /v1/batch/data/{path}` may hold; beyond it `413`. */
   readonly batchMaxInputs: number;
   readonly logLevel: LogLevel;
@@ -74,8 +81,9 @@ function httpUrl(name: string, raw: string): URL {
  * `BUNDLE_PATH` or `BUNDLE_URL`. A plain `http:` URL is refused unless bundles must be signed
  * (`signed`): without a signature only TLS protects the bundle on its way.
  */
-function bundleSource(env: Env, signed: boolean): BundleSourceConfig {
-  const path = optional(env, 'BUNDLE_PATH');
+function bundleSource(env: Env, signed: boolean, defaultPath: string | undefined): BundleSourceConfig {
+  const path =
+    optional(env, 'BUNDLE_PATH') ?? (optional(env, 'BUNDLE_URL') === undefined ? defaultPath : undefined);
   const raw = optional(env, 'BUNDLE_URL');
   if (path !== undefined && raw !== undefined)
     throw new ConfigError('BUNDLE_PATH', 'set BUNDLE_PATH or BUNDLE_URL, not both');
@@ -150,10 +158,11 @@ function logLevel(env: Env): LogLevel {
 }
 
 /**
- * Reads and validates the sidecar's variables once. Throws {@link ConfigError} naming the first bad
- * variable; nothing else in the sidecar reads `process.env`.
+ * Reads the policy engine's variables (BUNDLE_PATH or BUNDLE_URL, BUNDLE_POLL_S, BUNDLE_PUBLIC_KEYS,
+ * DECISION_LOG, DECISION_LOG_URL, DECISION_LOG_MASK): the sidecar's, and the service's in embedded
+ * mode. `defaultBundlePath` is used when neither bundle variable is set (else one is required).
  */
-export function loadConfig(env: Env = process.env): SidecarConfig {
+export function loadPolicyEngineConfig(env: Env, defaultBundlePath?: string): PolicyEngineConfig {
   const rawUrl = optional(env, 'DECISION_LOG_URL');
   let decisionLogMask: readonly MaskPath[];
   try {
@@ -163,15 +172,26 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
   }
   const publicKeys = bundlePublicKeys(env);
   return Object.freeze({
-    port: integer(env, 'PORT', 8181, 0, 65_535),
-    host: optional(env, 'HOST') ?? '127.0.0.1',
-    socketPath: optional(env, 'SOCKET_PATH'),
-    bundle: Object.freeze(bundleSource(env, publicKeys !== undefined)),
+    bundle: Object.freeze(bundleSource(env, publicKeys !== undefined, defaultBundlePath)),
     bundlePollS: integer(env, 'BUNDLE_POLL_S', 10, 1, 86_400),
     bundlePublicKeys: publicKeys,
     decisionLog: Object.freeze(decisionLog(env)),
     decisionLogUrl: rawUrl === undefined ? undefined : httpUrl('DECISION_LOG_URL', rawUrl),
     decisionLogMask: Object.freeze(decisionLogMask),
+  });
+}
+
+/**
+ * Reads and validates the sidecar's variables once. Throws {@link ConfigError} naming the first bad
+ * variable; nothing else in the sidecar reads `process.env`.
+ */
+export function loadConfig(env: Env = process.env): SidecarConfig {
+  const engine = loadPolicyEngineConfig(env);
+  return Object.freeze({
+    port: integer(env, 'PORT', 8181, 0, 65_535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    socketPath: optional(env, 'SOCKET_PATH'),
+    ...engine,
     batchMaxInputs: integer(env, 'BATCH_MAX_INPUTS', 1000, 1, 100_000),
     logLevel: logLevel(env),
   });

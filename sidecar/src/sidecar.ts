@@ -2,19 +2,19 @@ import { createServer, type Server } from 'node:http';
 import { lstat, unlink } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { BundleManager, DEFAULT_BUNDLE_NAME } from './bundle/bundle-manager.js';
+import type { BundleManager } from './bundle/bundle-manager.js';
 import type { FileBundleSource } from './bundle/file-source.js';
 import type { HttpBundleSource } from './bundle/http-source.js';
 import type { SidecarConfig } from './config.js';
 import {
-  createDecisionLogSinks,
-  DecisionLogger,
   SIDECAR_VERSION,
+  type DecisionLogger,
   type DecisionLogSink,
   type DropListener,
 } from './decision-log/decision-logger.js';
 import { silentLogger, type Logger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
+import { announceStart, startPolicyEngine } from './policy-engine.js';
 
 /** What can be swapped when starting a sidecar (tests; `main.ts` passes only the logger). */
 export interface StartOptions {
@@ -80,32 +80,14 @@ export async function startSidecar(
 ): Promise<RunningSidecar> {
   const logger = options.logger ?? silentLogger;
   const metrics = new SidecarMetrics({ defaultMetrics: options.defaultMetrics ?? false });
-  const onDrop = (sink: string, count: number): void => {
-    metrics.decisionLogsDropped.inc({ sink }, count);
-  };
-  const sinks =
-    options.decisionLogSinks?.(onDrop) ??
-    createDecisionLogSinks({
-      target: config.decisionLog,
-      url: config.decisionLogUrl,
-      onDrop,
-      onUploadError: (error) => {
-        logger.warn({ error: error.message }, 'decision-log upload failed');
-      },
-    });
-  const decisionLogger = new DecisionLogger({
-    sinks,
-    mask: config.decisionLogMask,
-    bundleName: DEFAULT_BUNDLE_NAME,
-    onDrop,
-  });
-  const manager = await BundleManager.fromConfig(config, {
+  const engine = await startPolicyEngine(config, {
     logger,
     metrics,
-    engineOptions: { onDecision: decisionLogger.listener },
+    ...(options.decisionLogSinks === undefined ? {} : { decisionLogSinks: options.decisionLogSinks }),
     ...(options.fileDebounceMs === undefined ? {} : { fileDebounceMs: options.fileDebounceMs }),
     ...(options.random === undefined ? {} : { random: options.random }),
   });
+  const { manager, decisionLogger } = engine;
   const { source } = manager;
   if (source === undefined) throw new Error('the bundle manager has no source');
 
@@ -125,19 +107,7 @@ export async function startSidecar(
   if (config.socketPath !== undefined) await removeStaleSocket(config.socketPath);
   const url = await listen(server, config);
 
-  await manager.start();
-  const started = {
-    url,
-    bundle_source: config.bundle.kind,
-    revision: manager.active?.revision ?? null,
-    signed: manager.verifiesSignatures,
-  };
-  if (manager.verifiesSignatures) logger.info(started, 'sidecar listening');
-  else
-    logger.warn(
-      started,
-      'sidecar listening; BUNDLE_PUBLIC_KEYS is unset, so bundles are NOT signature-verified: whoever can write the bundle controls every decision',
-    );
+  announceStart(logger, engine, { url, bundle_source: config.bundle.kind }, 'sidecar listening');
 
   return {
     url,
@@ -158,8 +128,7 @@ export async function startSidecar(
       }, graceMs);
       await closed;
       clearTimeout(force);
-      await manager.stop();
-      await decisionLogger.close();
+      await engine.close();
     },
   };
 }

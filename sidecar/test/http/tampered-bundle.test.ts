@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, symlinkSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import test from 'ava';
+import { buildPolicyVariant } from '../../../scripts/policy-variant.mjs';
 import { readTar } from '../../src/bundle/tar.js';
 import type { RunningSidecar } from '../../src/sidecar.js';
 import { tempDir } from '../helpers/opa.js';
@@ -17,39 +15,11 @@ import { tarGz } from '../helpers/tar-writer.js';
 // that key's keys.json as BUNDLE_PUBLIC_KEYS, as `npm start` does: the edited bundle is refused,
 // the signed revision keeps deciding, and bob still cannot see alice's transaction.
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-
 let dir: { path: string; remove: () => Promise<void> };
 let signed: Buffer;
 let tampered: Buffer;
 let revision: string;
 let devKeys: string;
-
-/** Runs the real policy build on a copy of policies/ in `copy`, with no BUNDLE_SIGNING_KEY (the dev key). */
-function buildPolicies(copy: string): void {
-  cpSync(join(root, 'policies'), join(copy, 'policies'), {
-    recursive: true,
-    filter: (source) => !source.startsWith(join(root, 'policies', 'build')),
-  });
-  for (const file of [
-    join('scripts', 'policy-build.mjs'),
-    join('sidecar', 'src', 'contract', 'entrypoints.json'),
-  ]) {
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    cpSync(join(root, file), join(copy, file));
-  }
-  symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${join(root, '.tools', 'bin')}:${process.env.PATH ?? ''}`,
-  };
-  delete env.BUNDLE_SIGNING_KEY;
-  const result = spawnSync(process.execPath, [join(copy, 'scripts', 'policy-build.mjs')], {
-    encoding: 'utf8',
-    env,
-  });
-  if (result.status !== 0) throw new Error(`policy build failed:\n${result.stdout}${result.stderr}`);
-}
 
 /** The bundle with `customer.reach` set to `all` in its data.json, its signature left as it was. */
 function giveCustomersReachAll(bundle: Buffer): Buffer {
@@ -67,10 +37,7 @@ function giveCustomersReachAll(bundle: Buffer): Buffer {
 
 test.before(async () => {
   dir = await tempDir();
-  buildPolicies(dir.path);
-  signed = await readFile(join(dir.path, 'policies', 'build', 'bundle.tar.gz'));
-  revision = (await readFile(join(dir.path, 'policies', 'build', 'revision.txt'), 'utf8')).trim();
-  devKeys = join(dir.path, 'data', 'bundle-signing', 'keys.json');
+  ({ wasm: signed, revision, keys: devKeys } = buildPolicyVariant({ into: dir.path }));
   tampered = giveCustomersReachAll(signed);
 });
 

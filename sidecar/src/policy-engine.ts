@@ -1,0 +1,105 @@
+import { BundleManager, DEFAULT_BUNDLE_NAME } from './bundle/bundle-manager.js';
+import type { PolicyEngineConfig } from './config.js';
+
+export { loadPolicyEngineConfig, type PolicyEngineConfig } from './config.js';
+import {
+  createDecisionLogSinks,
+  DecisionLogger,
+  type DecisionLogSink,
+  type DropListener,
+} from './decision-log/decision-logger.js';
+import { silentLogger, type Logger } from './logger.js';
+import { SidecarMetrics } from './metrics.js';
+
+/** What can be swapped when starting a policy engine. */
+export interface PolicyEngineOptions {
+  readonly logger?: Logger;
+  /** Where the engine's metrics go; a fresh registry when not given. */
+  readonly metrics?: SidecarMetrics;
+  /** Replaces the sinks `DECISION_LOG` / `DECISION_LOG_URL` would give; `onDrop` feeds the metrics. */
+  readonly decisionLogSinks?: (onDrop: DropListener) => readonly DecisionLogSink[];
+  /** Quiet time after a bundle file event before it is read (default 100 ms). */
+  readonly fileDebounceMs?: number;
+  /** Jitter source of the URL poller. */
+  readonly random?: () => number;
+}
+
+/** A running policy engine: the active bundle, its decision log and its metrics. */
+export interface RunningPolicyEngine {
+  readonly manager: BundleManager;
+  readonly decisionLogger: DecisionLogger;
+  readonly metrics: SidecarMetrics;
+  /** Stops watching or polling the bundle source and flushes the decision log. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one engine path of both PDP modes: a `BundleManager` over `config.bundle` (signatures verified
+ * when `BUNDLE_PUBLIC_KEYS` is set, hot reload with last-known-good), every decision logged
+ * (masked) and counted. The sidecar serves it over the Data API; the service in embedded mode asks it
+ * in-process. Resolves once the first load has been tried; {@link announceStart} writes the
+ * start-up line.
+ */
+export async function startPolicyEngine(
+  config: PolicyEngineConfig,
+  options: PolicyEngineOptions = {},
+): Promise<RunningPolicyEngine> {
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? new SidecarMetrics();
+  const onDrop = (sink: string, count: number): void => {
+    metrics.decisionLogsDropped.inc({ sink }, count);
+  };
+  const sinks =
+    options.decisionLogSinks?.(onDrop) ??
+    createDecisionLogSinks({
+      target: config.decisionLog,
+      url: config.decisionLogUrl,
+      onDrop,
+      onUploadError: (error) => {
+        logger.warn({ error: error.message }, 'decision-log upload failed');
+      },
+    });
+  const decisionLogger = new DecisionLogger({
+    sinks,
+    mask: config.decisionLogMask,
+    bundleName: DEFAULT_BUNDLE_NAME,
+    onDrop,
+  });
+  const manager = await BundleManager.fromConfig(config, {
+    logger,
+    metrics,
+    engineOptions: { onDecision: decisionLogger.listener },
+    ...(options.fileDebounceMs === undefined ? {} : { fileDebounceMs: options.fileDebounceMs }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+  });
+  await manager.start();
+  return {
+    manager,
+    decisionLogger,
+    metrics,
+    async close() {
+      await manager.stop();
+      await decisionLogger.close();
+    },
+  };
+}
+
+/** What an unverified start warns: the bundle file is then as powerful as the policy. */
+export const UNVERIFIED_WARNING =
+  'BUNDLE_PUBLIC_KEYS is unset, so bundles are NOT signature-verified: whoever can write the bundle controls every decision';
+
+/** The start-up line of a process running a policy engine: info when bundles are verified, else a warning. */
+export function announceStart(
+  logger: Logger,
+  engine: RunningPolicyEngine,
+  fields: Readonly<Record<string, unknown>>,
+  message: string,
+): void {
+  const started = {
+    ...fields,
+    revision: engine.manager.active?.revision ?? null,
+    signed: engine.manager.verifiesSignatures,
+  };
+  if (engine.manager.verifiesSignatures) logger.info(started, message);
+  else logger.warn(started, `${message}; ${UNVERIFIED_WARNING}`);
+}
