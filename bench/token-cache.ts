@@ -17,7 +17,7 @@ import { TokenCache } from '../service/src/auth/token-cache.js';
 import { sealWith } from '../service/src/audit/record.js';
 import { policyAuthorizer } from '../service/test/support/harness.js';
 import { createLogger } from '../service/src/logger.js';
-import { SqliteStore } from '../service/src/store/sqlite-store.js';
+import { SqliteStore } from '../service/src/store/sqlite/store.js';
 import { report } from './support/results.js';
 import { runLoad } from './support/run-load.js';
 import {
@@ -48,7 +48,7 @@ async function serviceWith(issuer: TestIssuer, cacheEntries: number) {
       },
     }),
   );
-  const store = SqliteStore.open(join(dir, 'bench.db'), sealWith(randomBytes(32)));
+  const store = SqliteStore.open(join(dir, 'bench.db'), { seal: sealWith(randomBytes(32)) });
   const keySet = new RemoteKeySet({
     url: issuer.jwksUrl,
     cooldownMs: 30_000,

@@ -3,7 +3,7 @@ import { Engine } from '@verdict/sidecar/engine';
 import type { BatchInput, ListFilterInput, PolicyInput } from '@verdict/sidecar/contract/policy';
 import { ensureBundle, WASM_BUNDLE } from '../src/bundle.js';
 import { loadCases, normalize, type Case, type JsonObject } from '../src/cases.js';
-import { matchesFilter } from '../src/list-filter-match.js';
+import { selectedRows, tableOf } from '../src/list-filter-rows.js';
 import { opaEvalAll, type Evaluation } from '../src/opa-eval.js';
 
 // Every case of cases/*.yaml, evaluated by the compiled WASM bundle through the engine and by
@@ -82,7 +82,8 @@ for (const c of cases) {
     }
 
     if (c.rows.length > 0) {
-      // A row passes the filter exactly when batch (the same list action) allows it.
+      // A row passes the filter exactly when batch (the same list action) allows it: the filter as
+      // the service's store runs it, its SQL on a SQLite table holding the case's rows.
       const rows = wasm('batch', rowBatch(c));
       t.deepEqual(
         rows,
@@ -92,9 +93,10 @@ for (const c of cases) {
       const anyOf = (fromWasm as { any_of: JsonObject[] }).any_of;
       const decisions = (rows as { decisions: { allow: boolean }[] }).decisions;
       t.is(decisions.length, c.rows.length, 'one batch decision per row');
+      const selected = selectedRows(tableOf(c.input.action), anyOf, c.rows);
       c.rows.forEach((row, i) => {
         t.is(
-          matchesFilter(anyOf, row),
+          selected[i],
           decisions[i]!.allow,
           report(c, `row ${i} (${JSON.stringify(row.id)}): filter and batch disagree`, {
             filter: anyOf,

@@ -1,7 +1,6 @@
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { accountRoutes } from './accounts/routes.js';
-import type { AccountStore } from './accounts/store.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
@@ -19,13 +18,14 @@ import { requestMetrics } from './http/request-metrics.js';
 import { securityHeaders } from './http/security-headers.js';
 import type { RequestState } from './http/state.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
+import type { Store } from './store/store.js';
 import { transactionRoutes } from './transactions/routes.js';
-import type { TransactionStore } from './transactions/store.js';
 
 /** Everything the app is built from; `server.ts` makes the real ones, tests their own. */
 export interface AppDeps {
   readonly logger: Logger;
-  readonly store: TransactionStore & AccountStore;
+  /** Opened with its audit hooks (the audit-failure metric, the checkpointer) by whoever builds the app. */
+  readonly store: Store;
   readonly authorizer: Authorizer;
   readonly verifier: JwtVerifier;
   readonly readiness: readonly ReadinessCheck[];
@@ -69,9 +69,6 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
       onLimited,
     }),
   ];
-  deps.store.onAuditFailure = () => {
-    metrics.auditWriteFailures.inc();
-  };
   // A refusal stands even when its audit record cannot be written; the failure is counted and logged.
   const recordDenial: DenialRecorder = async (entry) => {
     try {

@@ -32,18 +32,8 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const now = Date.now;
-  const { store, keyFile, keyCreated } = openStore(config.store.databaseUrl, config.audit.hmacKeyFile, now);
-  if (config.audit.hmacKeyFile === undefined) {
-    logger.warn(
-      { key_file: keyFile, created: keyCreated },
-      'audit chain uses a development key; set AUDIT_HMAC_KEY_FILE in production',
-    );
-  }
-  const jwtDeps = { cache: new TokenCache(), now, logger };
-  const keySet = createKeySet(config.jwt, jwtDeps);
-  const verifier = createJwtVerifier(config.jwt, keySet, jwtDeps);
   const metrics = new ServiceMetrics(true);
-  const checkpointer = AuditCheckpointer.attach(store, {
+  const checkpointer = AuditCheckpointer.create({
     file: config.audit.checkpointFile,
     now,
     onCheckpoint: (checkpoint, atMs) => {
@@ -54,6 +44,24 @@ async function main(): Promise<void> {
       logger.error({ err: error, file: config.audit.checkpointFile }, 'audit checkpoint write failed');
     },
   });
+  const { store, keyFile, keyCreated } = openStore(config.store.databaseUrl, config.audit.hmacKeyFile, {
+    now,
+    onAuditFailure: () => {
+      metrics.auditWriteFailures.inc();
+    },
+    onAuditAppended: (log) => {
+      checkpointer.notify(log);
+    },
+  });
+  if (config.audit.hmacKeyFile === undefined) {
+    logger.warn(
+      { key_file: keyFile, created: keyCreated },
+      'audit chain uses a development key; set AUDIT_HMAC_KEY_FILE in production',
+    );
+  }
+  const jwtDeps = { cache: new TokenCache(), now, logger };
+  const keySet = createKeySet(config.jwt, jwtDeps);
+  const verifier = createJwtVerifier(config.jwt, keySet, jwtDeps);
   let authorizer: Authorizer;
   if (config.pdp.mode === 'embedded') {
     const engine = await Engine.fromFile(config.bundle.path);

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sealWith } from '../src/audit/record.js';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { BUNDLE_PATH, setupAuditEntry } from './support/harness.js';
 import { baseClaims, sign, TestIssuer, AUDIENCE, ISSUER } from './support/issuer.js';
 
@@ -55,7 +55,7 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
   });
   const db = join(dir, 'verdict.db');
   // alice's account, opened before the service starts (the audit key is the test's own).
-  const setup = SqliteStore.open(db, sealWith(randomBytes(32)));
+  const setup = SqliteStore.open(db, { seal: sealWith(randomBytes(32)) });
   await setup.openAccount(
     {
       id: 'acct-alice-retail',

@@ -10,13 +10,13 @@ import { requireNoBody } from '../http/empty-body.js';
 import { idempotencyKeyOf, sendCreated } from '../http/idempotency.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validator.js';
+import type { AccountStore } from '../store/account-store.js';
 import { decodeCursor } from '../transactions/cursor.js';
 import { etagOf } from '../transactions/model.js';
 import { checkIfMatch } from '../transactions/preconditions.js';
 import { DEFAULT_DEPARTMENT, type Account, type AccountStatus } from './model.js';
 import { ACCOUNT_COLLECTION, accountResourceOf } from './resource.js';
 import { accountIdSchema, accountListQuerySchema, openAccountSchema } from './schemas.js';
-import type { AccountStore } from './store.js';
 
 /** What the account routes need. */
 export interface AccountRoutesDeps extends AuthorizeDeps {

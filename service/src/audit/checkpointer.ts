@@ -1,4 +1,4 @@
-import type { TransactionStore } from '../transactions/store.js';
+import type { AuditLog } from '../store/audit-log.js';
 import { appendCheckpoint, ensureCheckpointFile, type AuditCheckpoint } from './checkpoint.js';
 
 /** Runs `callback` after `ms` and returns a function that cancels it; tests pass a manual one. */
@@ -32,7 +32,8 @@ export interface CheckpointerOptions {
  * the committed head `{seq, mac, time}` to the checkpoint file, batched to one write a second.
  */
 export class AuditCheckpointer {
-  readonly #head: () => AuditCheckpoint | undefined;
+  /** The log whose head is written: the one that last reported an append. */
+  #log: Pick<AuditLog, 'auditHead'> | undefined;
   readonly #file: string;
   readonly #now: () => number;
   readonly #schedule: Schedule;
@@ -44,8 +45,7 @@ export class AuditCheckpointer {
   #closed = false;
   #last: AuditCheckpoint | undefined;
 
-  private constructor(head: () => AuditCheckpoint | undefined, options: CheckpointerOptions) {
-    this.#head = head;
+  private constructor(options: CheckpointerOptions) {
     this.#file = options.file;
     this.#now = options.now;
     this.#schedule = options.schedule ?? unrefTimer;
@@ -54,33 +54,32 @@ export class AuditCheckpointer {
   }
 
   /**
-   * Checks the checkpoint file can be written (throws at start otherwise), then hooks into the
-   * store: every appended audit record schedules a checkpoint.
+   * Checks the checkpoint file can be written (throws at start otherwise). Open the store with
+   * `onAuditAppended` calling `notify`: every appended audit record then schedules a checkpoint.
    */
-  static attach(
-    store: Pick<TransactionStore, 'auditHead' | 'onAuditAppended'>,
-    options: CheckpointerOptions,
-  ): AuditCheckpointer {
+  static create(options: CheckpointerOptions): AuditCheckpointer {
     ensureCheckpointFile(options.file);
-    const checkpointer = new AuditCheckpointer(() => store.auditHead(), options);
-    store.onAuditAppended = () => {
-      checkpointer.notify();
-    };
-    return checkpointer;
+    return new AuditCheckpointer(options);
   }
 
   /**
-   * A record was appended (inside its transaction, not yet committed): schedule a write within a
-   * second. The write runs from a timer, so after the synchronous transaction has committed.
+   * A record was appended to `log` (inside its transaction, not yet committed): schedule a write of
+   * its head within a second. The write runs from a timer, so after the synchronous transaction has
+   * committed.
    */
-  notify(): void {
+  notify(log: Pick<AuditLog, 'auditHead'>): void {
+    this.#log = log;
+    this.#markDirty();
+  }
+
+  #markDirty(): void {
     this.#dirty = true;
     if (this.#closed || this.#cancel !== undefined) return;
     this.#cancel = this.#schedule(() => {
       this.#cancel = undefined;
       this.flush().catch((error: unknown) => {
         this.#onError?.(error);
-        this.notify();
+        this.#markDirty();
       });
     }, CHECKPOINT_INTERVAL_MS);
   }
@@ -106,7 +105,7 @@ export class AuditCheckpointer {
     this.#dirty = false;
     let checkpoint: AuditCheckpoint;
     try {
-      const head = this.#head();
+      const head = this.#log?.auditHead();
       if (head === undefined || (head.seq === this.#last?.seq && head.mac === this.#last.mac)) return;
       checkpoint = { seq: head.seq, mac: head.mac, time: head.time };
       await appendCheckpoint(this.#file, checkpoint);

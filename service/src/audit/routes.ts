@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { Readable } from 'node:stream';
 import { authorize, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { validator } from '../http/validator.js';
-import type { AuditQuery, TransactionStore } from '../transactions/store.js';
+import type { AuditLog, AuditQuery } from '../store/audit-log.js';
 import type { AuditRecord } from './record.js';
 
 /** Query of GET /audit. */
@@ -41,11 +41,11 @@ const EXPORT_PAGE = 500;
 
 /** What the audit routes need. */
 export interface AuditRoutesDeps extends AuthorizeDeps {
-  readonly store: TransactionStore;
+  readonly store: AuditLog;
   readonly guard: readonly Middleware<AuthorizedState>[];
 }
 
-async function* exportAll(store: TransactionStore, query: AuditQuery): AsyncGenerator<string> {
+async function* exportAll(store: AuditLog, query: AuditQuery): AsyncGenerator<string> {
   let beforeSeq = query.beforeSeq;
   for (;;) {
     const page: readonly AuditRecord[] = await store.listAudit({ ...query, beforeSeq, limit: EXPORT_PAGE });

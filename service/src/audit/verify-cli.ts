@@ -1,5 +1,5 @@
 import { ConfigError, loadAuditConfig } from '../config.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { SqliteStore } from '../store/sqlite/store.js';
 import { CheckpointFileError, readCheckpoints, type CheckpointLine } from './checkpoint.js';
 import { AuditKeyError, DEV_AUDIT_KEY_FILE, loadAuditKey } from './hmac-key.js';
 import { sealWith } from './record.js';
@@ -55,7 +55,7 @@ async function main(args: readonly string[]): Promise<number> {
           `deleting the newest records goes undetected\n`,
       );
     }
-    store = SqliteStore.fromUrl(config.store.databaseUrl, sealWith(key));
+    store = SqliteStore.fromUrl(config.store.databaseUrl, { seal: sealWith(key) });
     const verdict = verifyChain(store.auditTrail(), key, checkpoints);
     if (!verdict.ok) {
       const where = verdict.id === null ? `seq ${verdict.seq}` : `seq ${verdict.seq} (id ${verdict.id})`;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Account } from '../accounts/model.js';
-import type { AccountStore } from '../accounts/store.js';
 import type { AuditEntry } from '../audit/record.js';
+import type { AccountStore } from '../store/account-store.js';
+import type { TransactionStore } from '../store/transaction-store.js';
 import type { Transaction } from '../transactions/model.js';
-import type { TransactionStore } from '../transactions/store.js';
 
 /** The demo accounts: each customer holds one, at their home branch. */
 export const DEMO_ACCOUNTS: readonly Pick<Account, 'id' | 'owner' | 'department' | 'currency'>[] = [

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { AccessTokenClaims } from '../auth/claims.js';
 import { canonicalJson } from '../canonical-json.js';
 import { IdempotencyConflictError } from '../errors.js';
-import type { CreateOutcome, IdempotencyKey, StoredResponse } from '../transactions/store.js';
+import type { IdempotencyKey, StoredResponse } from '../store/idempotency-store.js';
+import type { CreateOutcome } from '../store/transaction-store.js';
 import { idempotencyKeySchema } from '../transactions/schemas.js';
 import { validator } from './validator.js';
 

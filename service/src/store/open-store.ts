@@ -1,10 +1,12 @@
 import { DEV_AUDIT_KEY_FILE, loadAuditKey } from '../audit/hmac-key.js';
 import { sealWith } from '../audit/record.js';
-import { SqliteStore } from './sqlite-store.js';
+import type { AuditHooks } from './audit-log.js';
+import { SqliteStore } from './sqlite/store.js';
+import type { Store } from './store.js';
 
 /** The opened store and where its audit key came from. */
 export interface OpenedStore {
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly key: Buffer;
   readonly keyFile: string;
   /** True when a development key was generated just now. */
@@ -18,9 +20,10 @@ export interface OpenedStore {
 export function openStore(
   databaseUrl: string,
   auditKeyFile: string | undefined,
-  now?: () => number,
+  options: AuditHooks & { readonly now?: () => number } = {},
 ): OpenedStore {
   const keyFile = auditKeyFile ?? DEV_AUDIT_KEY_FILE;
   const { key, created } = loadAuditKey(keyFile, auditKeyFile === undefined);
-  return { store: SqliteStore.fromUrl(databaseUrl, sealWith(key), now), key, keyFile, keyCreated: created };
+  const store = SqliteStore.fromUrl(databaseUrl, { ...options, seal: sealWith(key) });
+  return { store, key, keyFile, keyCreated: created };
 }

@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Account } from '../accounts/model.js';
-import type { AccountStore } from '../accounts/store.js';
 import { auditEntry } from '../audit/audit-entry.js';
 import { authorize, type AuthorizeDeps, type AuthorizedState } from '../authz/authorize.js';
 import { redact } from '../authz/enforce.js';
@@ -12,12 +11,13 @@ import { idempotencyKeyOf, sendCreated } from '../http/idempotency.js';
 import { requireNoBody } from '../http/empty-body.js';
 import { jsonBody } from '../http/json-body.js';
 import { validator } from '../http/validator.js';
+import type { AccountStore } from '../store/account-store.js';
+import type { ListQuery, TransactionStore } from '../store/transaction-store.js';
 import { decodeCursor } from './cursor.js';
 import { etagOf, type Category, type Status, type Transaction } from './model.js';
 import { checkIfMatch } from './preconditions.js';
 import { resourceOf, TRANSACTION_COLLECTION } from './resource.js';
 import { createTransactionSchema, listQuerySchema, patchTransactionSchema } from './schemas.js';
-import type { ListQuery, TransactionStore } from './store.js';
 
 /** What the transaction routes need. */
 export interface TransactionRoutesDeps extends AuthorizeDeps {

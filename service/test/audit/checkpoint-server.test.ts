@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readCheckpoints } from '../../src/audit/checkpoint.js';
 import { sealWith } from '../../src/audit/record.js';
 import { verifyChain } from '../../src/audit/verify.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { BUNDLE_PATH, sample } from '../support/harness.js';
 import { AUDIENCE, baseClaims, ISSUER, sign, TestIssuer } from '../support/issuer.js';
 
@@ -88,7 +88,7 @@ test('the server checkpoints the chain head after commits, exports it, and write
   t.is(await exited, 0, stderr);
   const checkpoints = await readCheckpoints(file);
   t.like(checkpoints?.at(-1), { seq: 2 }, 'the head at shutdown is anchored');
-  const store = SqliteStore.open(database, sealWith(key));
+  const store = SqliteStore.open(database, { seal: sealWith(key) });
   t.teardown(() => store.close());
   t.deepEqual(verifyChain(store.auditTrail(), key, checkpoints), { ok: true, records: 2, lastSeq: 2 });
 });

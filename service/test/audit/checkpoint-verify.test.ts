@@ -10,7 +10,7 @@ import { CheckpointFileError, readCheckpoints } from '../../src/audit/checkpoint
 import { AuditCheckpointer, type Schedule } from '../../src/audit/checkpointer.js';
 import { sealWith } from '../../src/audit/record.js';
 import { verifyChain } from '../../src/audit/verify.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { FROZEN_NOW_MS, setupAuditEntry } from '../support/harness.js';
 
 const exec = promisify(execFile);
@@ -31,7 +31,15 @@ async function anchoredChain(t: any) {
   const file = join(dir, 'audit-checkpoints.jsonl');
   const keyFile = join(dir, 'audit-hmac.key');
   writeFileSync(keyFile, key.toString('hex'));
-  const store = SqliteStore.open(databasePath, sealWith(key), () => FROZEN_NOW_MS);
+  let checkpointer: AuditCheckpointer | undefined;
+  // The hook reaches whichever checkpointer runs now: `restart` stands in for a restarted service.
+  const store = SqliteStore.open(databasePath, {
+    seal: sealWith(key),
+    now: () => FROZEN_NOW_MS,
+    onAuditAppended: (log) => {
+      checkpointer?.notify(log);
+    },
+  });
   t.teardown(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -45,13 +53,14 @@ async function anchoredChain(t: any) {
       action,
     });
   };
-  const restart = () => AuditCheckpointer.attach(store, { file, now: () => FROZEN_NOW_MS, schedule: never });
-  const checkpointer = restart();
+  const restart = () =>
+    (checkpointer = AuditCheckpointer.create({ file, now: () => FROZEN_NOW_MS, schedule: never }));
+  const first = restart();
   for (let i = 0; i < 3; i++) await append();
-  await checkpointer.flush();
+  await first.flush();
   await append('transactions:update');
   const deleted = await append('transactions:delete');
-  await checkpointer.close();
+  await first.close();
   /** Runs SQL as someone with write access to the database (and not to the checkpoint file). */
   const tamper = (sql: string) => {
     const db = new Database(databasePath);

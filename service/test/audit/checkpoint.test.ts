@@ -9,7 +9,7 @@ import { AuditCheckpointer, CHECKPOINT_INTERVAL_MS, type Schedule } from '../../
 import { sealWith } from '../../src/audit/record.js';
 import { ConfigError, loadAuditConfig, loadConfig } from '../../src/config.js';
 import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { FROZEN_NOW_MS, sample, setupAuditEntry } from '../support/harness.js';
 
 /** A schedule the test fires by hand: no sleeping, no wall clock. */
@@ -33,16 +33,11 @@ function manualTimers() {
 
 function setup(t: any, options: { onCheckpoint?: (seq: number, atMs: number) => void } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'verdict-checkpoint-'));
-  const store = SqliteStore.open(join(dir, 'verdict.db'), sealWith(randomBytes(32)), () => FROZEN_NOW_MS);
-  t.teardown(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
   const file = join(dir, 'checkpoints', 'audit-checkpoints.jsonl');
   const timers = manualTimers();
   let reportError: (error: unknown) => void = () => undefined;
   const firstError = new Promise<unknown>((resolve) => (reportError = resolve));
-  const checkpointer = AuditCheckpointer.attach(store, {
+  const checkpointer = AuditCheckpointer.create({
     file,
     now: () => FROZEN_NOW_MS,
     schedule: timers.schedule,
@@ -50,6 +45,18 @@ function setup(t: any, options: { onCheckpoint?: (seq: number, atMs: number) => 
     onError: (error) => {
       reportError(error);
     },
+  });
+  // As server.ts wires it: the store is opened with the checkpointer's hook.
+  const store = SqliteStore.open(join(dir, 'verdict.db'), {
+    seal: sealWith(randomBytes(32)),
+    now: () => FROZEN_NOW_MS,
+    onAuditAppended: (log) => {
+      checkpointer.notify(log);
+    },
+  });
+  t.teardown(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
   let n = 0;
   const append = async (count: number) => {
@@ -105,7 +112,7 @@ test('each later batch adds a line; an unchanged head adds none; close writes th
   await tick();
   await append(2);
   await tick();
-  checkpointer.notify(); // a hook call whose transaction rolled back: the head did not move
+  checkpointer.notify(store); // a hook call whose transaction rolled back: the head did not move
   await tick();
   const [first, second, ...none] = (await readCheckpoints(file)) ?? [];
   t.like(first, { seq: 1 });
@@ -175,13 +182,9 @@ test('a checkpoint path that cannot be written stops the start', (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const notAFolder = join(dir, 'plain-file');
   writeFileSync(notAFolder, '');
-  const store = SqliteStore.open(':memory:', sealWith(randomBytes(32)));
-  t.teardown(() => store.close());
-  t.throws(
-    () => AuditCheckpointer.attach(store, { file: join(notAFolder, 'sub', 'c.jsonl'), now: Date.now }),
-    { code: 'ENOTDIR' },
-  );
-  t.is(store.onAuditAppended, undefined, 'no hook is left behind');
+  t.throws(() => AuditCheckpointer.create({ file: join(notAFolder, 'sub', 'c.jsonl'), now: Date.now }), {
+    code: 'ENOTDIR',
+  });
 });
 
 const CHECKPOINT_FILES: [string, Record<string, string>, string][] = [

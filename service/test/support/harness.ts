@@ -18,7 +18,7 @@ import { Engine } from '@verdict/sidecar/engine';
 import { answerUnknownMethods } from '../../src/http/unknown-methods.js';
 import { createLogger } from '../../src/logger.js';
 import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { ALGORITHMS, AUDIENCE, baseClaims, ISSUER, sign, TestIssuer } from './issuer.js';
 
 /** The compiled policy bundle (`npm run policy:build`), the one the service enforces. */
@@ -117,7 +117,14 @@ export class Harness {
         },
       }),
     );
-    this.store = SqliteStore.open(join(this.#dir, 'verdict.db'), sealWith(this.auditKey), now);
+    this.store = SqliteStore.open(join(this.#dir, 'verdict.db'), {
+      seal: sealWith(this.auditKey),
+      now,
+      // As server.ts wires it.
+      onAuditFailure: () => {
+        this.metrics.auditWriteFailures.inc();
+      },
+    });
     await this.account('alice', 'retail');
     this.cache = new TokenCache();
     const jwt: JwtConfig = {

@@ -1,7 +1,8 @@
+import type { Account, AccountStatus } from '../accounts/model.js';
 import type { AuditEntry } from '../audit/record.js';
 import type { ListFilterClause } from '../authz/decision.js';
-import type { CreateOutcome, IdempotencyKey, Page, StoredResponse } from '../transactions/store.js';
-import type { Account, AccountStatus } from './model.js';
+import type { IdempotencyKey, StoredResponse } from './idempotency-store.js';
+import type { CreateOutcome, Page } from './transaction-store.js';
 
 /** The filters and page a client asks for. */
 export interface AccountListQuery {

@@ -1,0 +1,116 @@
+import type Database from 'better-sqlite3';
+import type { Account, AccountStatus } from '../../accounts/model.js';
+import type { AuditEntry } from '../../audit/record.js';
+import type { ListFilterClause } from '../../authz/decision.js';
+import type { AccountListQuery, AccountStore } from '../account-store.js';
+import type { IdempotencyKey, StoredResponse } from '../idempotency-store.js';
+import type { CreateOutcome, Page } from '../transaction-store.js';
+import type { AuditedWrites } from './audited-writes.js';
+import { listFilterSql } from './list-filter-sql.js';
+import { StatementCache } from './statement-cache.js';
+
+interface AccountRow {
+  id: string;
+  owner: string;
+  department: string;
+  currency: string;
+  status: string;
+  created_at: string;
+  version: number;
+}
+
+function fromAccountRow(row: AccountRow): Account {
+  return { ...row, status: row.status as AccountStatus };
+}
+
+/** The accounts table. */
+export class SqliteAccounts implements AccountStore {
+  readonly #writes: AuditedWrites;
+  readonly #get: Database.Statement<[string], AccountRow>;
+  readonly #getMany: Database.Statement<[string], AccountRow>;
+  readonly #status: Database.Statement<[string], { status: string }>;
+  readonly #insert: Database.Statement<[Account]>;
+  readonly #setStatus: Database.Statement<[AccountStatus, string, number], AccountRow>;
+  readonly #lists: StatementCache;
+
+  constructor(db: Database.Database, writes: AuditedWrites) {
+    this.#writes = writes;
+    this.#get = db.prepare('SELECT * FROM accounts WHERE id = ?');
+    this.#getMany = db.prepare('SELECT * FROM accounts WHERE id IN (SELECT value FROM json_each(?))');
+    this.#status = db.prepare('SELECT status FROM accounts WHERE id = ?');
+    this.#insert = db.prepare(
+      `INSERT INTO accounts (id, owner, department, currency, status, created_at, version)
+       VALUES (@id, @owner, @department, @currency, @status, @created_at, @version)`,
+    );
+    this.#setStatus = db.prepare(
+      'UPDATE accounts SET status = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING *',
+    );
+    this.#lists = new StatementCache(db);
+  }
+
+  /** Whether the account exists and is open now; inside a write, as of that write. */
+  isOpen(id: string): boolean {
+    return this.#status.get(id)?.status === 'open';
+  }
+
+  openAccount(
+    account: Account,
+    audit: AuditEntry,
+    idempotency?: IdempotencyKey,
+    respond?: (account: Account) => Omit<StoredResponse, 'fingerprint'>,
+  ): Promise<CreateOutcome<Account>> {
+    return Promise.resolve(
+      this.#writes.create(audit, idempotency, respond, account.created_at, () => {
+        this.#insert.run(account);
+        return account;
+      }),
+    );
+  }
+
+  getAccount(id: string): Promise<Account | undefined> {
+    const row = this.#get.get(id);
+    return Promise.resolve(row === undefined ? undefined : fromAccountRow(row));
+  }
+
+  getAccounts(ids: readonly string[]): Promise<ReadonlyMap<string, Account>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return Promise.resolve(new Map());
+    const rows = this.#getMany.all(JSON.stringify(unique));
+    return Promise.resolve(new Map(rows.map((row) => [row.id, fromAccountRow(row)])));
+  }
+
+  listAccounts(query: AccountListQuery, anyOf: readonly ListFilterClause[]): Promise<Page<Account>> {
+    const filter = listFilterSql('accounts', anyOf);
+    const where = [filter.sql];
+    const params = [...filter.params];
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.after !== undefined) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(query.after.created_at, query.after.created_at, query.after.id);
+    }
+    const rows = this.#lists
+      .get(`SELECT * FROM accounts WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...params, query.limit + 1) as AccountRow[];
+    return Promise.resolve({
+      items: rows.slice(0, query.limit).map(fromAccountRow),
+      hasMore: rows.length > query.limit,
+    });
+  }
+
+  setAccountStatus(
+    id: string,
+    version: number,
+    status: AccountStatus,
+    audit: AuditEntry,
+  ): Promise<Account | undefined> {
+    return Promise.resolve(
+      this.#writes.change(audit, () => {
+        const row = this.#setStatus.get(status, id, version);
+        return row === undefined ? undefined : fromAccountRow(row);
+      }),
+    );
+  }
+}

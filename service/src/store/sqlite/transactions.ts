@@ -1,0 +1,210 @@
+import type Database from 'better-sqlite3';
+import type { AuditEntry } from '../../audit/record.js';
+import type { ListFilterClause } from '../../authz/decision.js';
+import type { Category, Status, Transaction, TransactionChanges } from '../../transactions/model.js';
+import type { IdempotencyKey, StoredResponse } from '../idempotency-store.js';
+import type { CreateOutcome, ListQuery, Page, TransactionStore } from '../transaction-store.js';
+import type { SqliteAccounts } from './accounts.js';
+import type { AuditedWrites } from './audited-writes.js';
+import { listFilterSql } from './list-filter-sql.js';
+import { StatementCache } from './statement-cache.js';
+import { storedTime } from './stored-time.js';
+
+interface Row {
+  id: string;
+  owner: string;
+  account_id: string;
+  amount_minor: number;
+  currency: string;
+  category: string;
+  counterparty_name: string;
+  counterparty_account: string | null;
+  note: string | null;
+  status: string;
+  department: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+function fromRow(row: Row): Transaction {
+  return {
+    id: row.id,
+    owner: row.owner,
+    account_id: row.account_id,
+    amount_minor: row.amount_minor,
+    currency: row.currency,
+    category: row.category as Category,
+    counterparty: { name: row.counterparty_name, account: row.counterparty_account },
+    note: row.note,
+    status: row.status as Status,
+    department: row.department,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    version: row.version,
+  };
+}
+
+function toRow(transaction: Transaction): Row {
+  return {
+    id: transaction.id,
+    owner: transaction.owner,
+    account_id: transaction.account_id,
+    amount_minor: transaction.amount_minor,
+    currency: transaction.currency,
+    category: transaction.category,
+    counterparty_name: transaction.counterparty.name,
+    counterparty_account: transaction.counterparty.account,
+    note: transaction.note,
+    status: transaction.status,
+    department: transaction.department,
+    created_at: transaction.created_at,
+    updated_at: transaction.updated_at,
+    version: transaction.version,
+  };
+}
+
+/** The parameters of the one update statement: a column left alone is flagged or null. */
+interface UpdateParams {
+  id: string;
+  version: number;
+  now: string;
+  set_note: 0 | 1;
+  note: string | null;
+  category: Category | null;
+}
+
+/** The transactions table. */
+export class SqliteTransactions implements TransactionStore {
+  readonly #writes: AuditedWrites;
+  readonly #accounts: Pick<SqliteAccounts, 'isOpen'>;
+  readonly #get: Database.Statement<[string], Row>;
+  readonly #insert: Database.Statement<[Row]>;
+  readonly #update: Database.Statement<[UpdateParams], Row>;
+  readonly #setStatus: Database.Statement<
+    [{ id: string; version: number; status: Status; now: string }],
+    Row
+  >;
+  readonly #delete: Database.Statement<[string, number]>;
+  readonly #lists: StatementCache;
+
+  constructor(db: Database.Database, writes: AuditedWrites, accounts: Pick<SqliteAccounts, 'isOpen'>) {
+    this.#writes = writes;
+    this.#accounts = accounts;
+    this.#get = db.prepare('SELECT * FROM transactions WHERE id = ?');
+    this.#insert = db.prepare(
+      `INSERT INTO transactions (id, owner, account_id, amount_minor, currency, category, counterparty_name,
+         counterparty_account, note, status, department, created_at, updated_at, version)
+       VALUES (@id, @owner, @account_id, @amount_minor, @currency, @category, @counterparty_name,
+         @counterparty_account, @note, @status, @department, @created_at, @updated_at, @version)`,
+    );
+    this.#update = db.prepare(
+      `UPDATE transactions SET
+         note = CASE WHEN @set_note THEN @note ELSE note END,
+         category = COALESCE(@category, category),
+         updated_at = @now,
+         version = version + 1
+       WHERE id = @id AND version = @version RETURNING *`,
+    );
+    this.#setStatus = db.prepare(
+      `UPDATE transactions SET status = @status, updated_at = @now, version = version + 1
+       WHERE id = @id AND version = @version RETURNING *`,
+    );
+    this.#delete = db.prepare('DELETE FROM transactions WHERE id = ? AND version = ?');
+    this.#lists = new StatementCache(db);
+  }
+
+  create(
+    transaction: Transaction,
+    audit: AuditEntry,
+    idempotency?: IdempotencyKey,
+    respond?: (transaction: Transaction) => Omit<StoredResponse, 'fingerprint'>,
+  ): Promise<CreateOutcome> {
+    return Promise.resolve(
+      this.#writes.create(audit, idempotency, respond, transaction.created_at, () => {
+        // The decision saw an open account; it must still be open when the row goes in.
+        if (!this.#accounts.isOpen(transaction.account_id)) return undefined;
+        this.#insert.run(toRow(transaction));
+        return transaction;
+      }),
+    );
+  }
+
+  get(id: string): Promise<Transaction | undefined> {
+    const row = this.#get.get(id);
+    return Promise.resolve(row === undefined ? undefined : fromRow(row));
+  }
+
+  list(query: ListQuery, anyOf: readonly ListFilterClause[]): Promise<Page> {
+    const clauses = listFilterSql('transactions', anyOf);
+    const where = [clauses.sql];
+    const params = [...clauses.params];
+    const filter = (sql: string, value: unknown): void => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (query.account_id !== undefined) filter('account_id = ?', query.account_id);
+    if (query.category !== undefined) filter('category = ?', query.category);
+    if (query.status !== undefined) filter('status = ?', query.status);
+    if (query.since !== undefined) filter('created_at >= ?', storedTime(query.since));
+    if (query.until !== undefined) filter('created_at < ?', storedTime(query.until));
+    if (query.min_amount !== undefined) filter('amount_minor >= ?', query.min_amount);
+    if (query.max_amount !== undefined) filter('amount_minor <= ?', query.max_amount);
+    if (query.after !== undefined) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(query.after.created_at, query.after.created_at, query.after.id);
+    }
+    const rows = this.#lists
+      .get(
+        `SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+      .all(...params, query.limit + 1) as Row[];
+    return Promise.resolve({
+      items: rows.slice(0, query.limit).map(fromRow),
+      hasMore: rows.length > query.limit,
+    });
+  }
+
+  update(
+    id: string,
+    version: number,
+    changes: TransactionChanges,
+    now: string,
+    audit: AuditEntry,
+  ): Promise<Transaction | undefined> {
+    const params: UpdateParams = {
+      id,
+      version,
+      now,
+      set_note: changes.note === undefined ? 0 : 1,
+      note: changes.note ?? null,
+      category: changes.category ?? null,
+    };
+    return Promise.resolve(this.#changed(audit, () => this.#update.get(params)));
+  }
+
+  setStatus(
+    id: string,
+    version: number,
+    status: Status,
+    now: string,
+    audit: AuditEntry,
+  ): Promise<Transaction | undefined> {
+    return Promise.resolve(this.#changed(audit, () => this.#setStatus.get({ id, version, status, now })));
+  }
+
+  delete(id: string, version: number, audit: AuditEntry): Promise<boolean> {
+    const deleted = this.#writes.change(audit, () =>
+      this.#delete.run(id, version).changes === 1 ? true : undefined,
+    );
+    return Promise.resolve(deleted ?? false);
+  }
+
+  /** Runs a conditional update with its audit record; `undefined` when the version was stale. */
+  #changed(audit: AuditEntry, update: () => Row | undefined): Transaction | undefined {
+    return this.#writes.change(audit, () => {
+      const row = update();
+      return row === undefined ? undefined : fromRow(row);
+    });
+  }
+}
