@@ -7,6 +7,7 @@
 package verdict.authz.accounts
 
 import data.verdict.authz.request
+import data.verdict.config
 
 # A frozen account takes no new transaction and no approval; a transaction without an account
 # belongs to no open one.
@@ -46,4 +47,4 @@ violations contains "unknown_department" if {
 	not _known_department
 }
 
-_known_department if data.verdict.config.departments[input.resource.department]
+_known_department if config.departments[input.resource.department]

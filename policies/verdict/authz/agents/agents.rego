@@ -13,6 +13,7 @@ package verdict.authz.agents
 import data.verdict.authz.caller
 import data.verdict.authz.clock
 import data.verdict.authz.request
+import data.verdict.config
 
 _age_limited if caller.claims.transaction_not_older_than != null
 
@@ -104,7 +105,7 @@ create_limit_exceeded if {
 
 _within_public_create_max if {
 	is_number(input.resource.amount_minor)
-	input.resource.amount_minor <= data.verdict.config.agents.public_create_max[input.resource.currency]
+	input.resource.amount_minor <= config.agents.public_create_max[input.resource.currency]
 }
 
 # The same limits as store conditions, added to every list_filter clause.

@@ -5,6 +5,8 @@
 #   a customer, a service client or staff with roles, possibly through an AI agent.
 package verdict.authz.caller
 
+import data.verdict.config
+
 claims := input.subject.claims
 
 sub := claims.sub
@@ -15,7 +17,7 @@ department := claims.department
 # department in data when the token has none (a claim that is not a string is no department).
 home_department := department if is_string(department)
 
-home_department := data.verdict.config.default_department if object.get(claims, "department", null) == null
+home_department := config.default_department if object.get(claims, "department", null) == null
 
 # Role names from the `roles` claim; absent or empty means a person without roles.
 roles contains role if {

@@ -6,11 +6,12 @@
 package verdict.authz.hours
 
 import data.verdict.authz.clock
+import data.verdict.config
 
 # Open from `open` (inclusive) to `close` (exclusive) on the listed days; an unknown department
 # is never open.
 open if {
-	department := data.verdict.config.departments[input.resource.department]
+	department := config.departments[input.resource.department]
 	local := [clock.now_ns, department.time_zone]
 	time.weekday(local) in department.business_hours.days
 	[hour, minute, second] := time.clock(local)

@@ -9,15 +9,14 @@ package verdict.authz.roles
 import data.verdict.authz.caller
 import data.verdict.authz.hours
 import data.verdict.authz.request
-
-_config := data.verdict.config
+import data.verdict.config
 
 # The caller's profiles, by name.
-profiles["customer"] := _config.customer if caller.customer
+profiles["customer"] := config.customer if caller.customer
 
-profiles[role] := _config.roles[role] if some role in caller.roles
+profiles[role] := config.roles[role] if some role in caller.roles
 
-profiles["service_client"] := _config.service_clients[caller.claims.client_id] if caller.service_client
+profiles["service_client"] := config.service_clients[caller.claims.client_id] if caller.service_client
 
 # Profiles that list the requested action.
 listing contains name if {

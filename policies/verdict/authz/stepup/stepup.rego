@@ -9,22 +9,21 @@ package verdict.authz.stepup
 import data.verdict.authz.caller
 import data.verdict.authz.clock
 import data.verdict.authz.request
-
-_config := data.verdict.config.step_up
+import data.verdict.config
 
 # Creating above the create threshold of its currency (or in a currency without one),
 required if {
 	request.proposal
-	not _at_most(input.resource, _config.thresholds.create)
+	not _at_most(input.resource, config.step_up.thresholds.create)
 }
 
 # the actions that always need it (deleting, freezing and unfreezing accounts),
-required if input.action in _config.always
+required if input.action in config.step_up.always
 
 # approving above the approve threshold,
 required if {
 	input.action == "transactions:approve"
-	not _at_most(input.resource, _config.thresholds.approve)
+	not _at_most(input.resource, config.step_up.thresholds.approve)
 }
 
 # and any write by an AI agent (explicit user approval, rule 8).
@@ -41,13 +40,13 @@ _at_most(transaction, thresholds) if {
 
 # The user authenticated with a configured acr no more than max_age seconds ago.
 satisfied if {
-	caller.claims.acr in _config.acr_values
+	caller.claims.acr in config.step_up.acr_values
 	is_number(caller.claims.auth_time)
-	clock.now_ns - (caller.claims.auth_time * 1000000000) <= _config.max_age * 1000000000
+	clock.now_ns - (caller.claims.auth_time * 1000000000) <= config.step_up.max_age * 1000000000
 }
 
 # What the client must obtain (RFC 9470 WWW-Authenticate parameters).
 challenge := {
-	"acr_values": concat(" ", _config.acr_values),
-	"max_age": _config.max_age,
+	"acr_values": concat(" ", config.step_up.acr_values),
+	"max_age": config.step_up.max_age,
 }

@@ -1,6 +1,7 @@
 package verdict.authz.caller_test
 
 import data.verdict.authz.caller
+import data.verdict.config
 
 test_allow_no_roles_is_a_customer if {
 	caller.customer with input.subject.claims as {"sub": "alice", "client_id": "web-app"}
@@ -35,7 +36,7 @@ test_allow_home_department_without_a_claim_is_the_default if {
 	caller.home_department == "retail" with input.subject.claims as {"sub": "alice"}
 	caller.home_department == "retail" with input.subject.claims as {"sub": "alice", "department": null}
 	caller.home_department == "online" with input.subject.claims as {"sub": "alice"}
-		with data.verdict.config.default_department as "online"
+		with config.default_department as "online"
 }
 
 test_deny_department_claim_that_is_not_a_string_is_no_home if {

@@ -1,6 +1,7 @@
 package verdict.authz.hours_test
 
 import data.verdict.authz.hours
+import data.verdict.config
 
 _open_at(department, now) if {
 	hours.open with input as {"resource": {"department": department}, "environment": {"now": now}}
@@ -37,5 +38,5 @@ test_deny_weekends_and_unknown_departments if {
 }
 
 test_allow_default_department_is_a_department_with_hours if {
-	data.verdict.config.departments[data.verdict.config.default_department].business_hours
+	config.departments[config.default_department].business_hours
 }

@@ -1,6 +1,7 @@
 package verdict.authz.stepup_test
 
 import data.verdict.authz.stepup
+import data.verdict.config
 
 _input(claims, action, amount) := {
 	"subject": {"claims": object.union({"sub": "alice", "client_id": "web-app"}, claims)},
@@ -42,7 +43,7 @@ test_deny_agent_account_writes_need_step_up if {
 
 test_allow_always_list_comes_from_data if {
 	not stepup.required with input as _input({}, "transactions:delete", 1)
-		with data.verdict.config.step_up.always as ["accounts:freeze"]
+		with config.step_up.always as ["accounts:freeze"]
 }
 
 test_allow_recent_strong_authentication if {
