@@ -49,7 +49,7 @@ default allow := false
 # Rule 10: allowed when some profile grants the action and there is no reason to deny.
 allow if {
 	count(roles.granting) > 0
-	count(_codes) == 0
+	count(_reason_codes) == 0
 }
 
 default visible := false
@@ -78,49 +78,49 @@ visible if {
 # Rule 11: a proposed transaction is visible exactly when the caller may see its account: one
 # created on an account the caller may not see answers as one on an account that does not exist.
 visible if {
-	request.proposal
+	request.transaction_proposal
 	count(roles.account_viewers) > 0
 }
 
 # Rule 1
-_denials contains "unknown_action" if not scopes.known_action
+_codes_besides_step_up contains "unknown_action" if not scopes.known_action
 
-_denials contains "insufficient_scope" if scopes.missing
+_codes_besides_step_up contains "insufficient_scope" if scopes.missing
 
-_denials contains "unsupported_resource" if request.mismatched_resource
+_codes_besides_step_up contains "unsupported_resource" if request.mismatched_resource
 
 # Rules 2–7 and 11: only when no profile grants the action, the reasons each one gives.
-_denials contains code if {
+_codes_besides_step_up contains code if {
 	scopes.known_action
 	count(roles.granting) == 0
 	some code in roles.refusals
 }
 
 # Rules 4, 6, 10: separation of duties, on top of every role.
-_denials contains code if some code in duties.violations
+_codes_besides_step_up contains code if some code in duties.violations
 
 # Rule 11: account status and departments, on top of every role.
-_denials contains code if some code in accounts.violations
+_codes_besides_step_up contains code if some code in accounts.violations
 
 # Rule 8: agent limits, on top of every role.
-_denials contains code if some code in agents.exceeded
+_codes_besides_step_up contains code if some code in agents.exceeded
 
-_denials contains "agent_create_limit" if agents.create_limit_exceeded
+_codes_besides_step_up contains "agent_create_limit" if agents.create_limit_exceeded
 
 # Rule 9: step-up is asked for only when it is all that stands in the way.
 _step_up_missing if {
-	count(_denials) == 0
+	count(_codes_besides_step_up) == 0
 	stepup.required
 	not stepup.satisfied
 }
 
-_codes contains code if some code in _denials
+_reason_codes contains code if some code in _codes_besides_step_up
 
-_codes contains "step_up_required" if _step_up_missing
+_reason_codes contains "step_up_required" if _step_up_missing
 
 # A code without a message keeps the code as its message: a reason is never dropped.
 _reasons := [reason |
-	some code in sort(_codes)
+	some code in sort(_reason_codes)
 	message := object.get(reasons.messages, code, code)
 	reason := object.union({"code": code, "message": message}, object.get(_details, code, {}))
 ]
@@ -130,7 +130,7 @@ _details["insufficient_scope"] := {"scope": scopes.missing}
 
 default _redact := []
 
-_redact := sort(roles.redact) if {
+_redact := sort(roles.redacted_fields) if {
 	allow
 	request.one_transaction
 }
@@ -141,7 +141,7 @@ _step_up := {"step_up": stepup.challenge} if _step_up_missing
 
 default _clauses := []
 
-_clauses := [object.union(clause, agents.filter) | some clause in roles.list_clauses] if {
+_clauses := [object.union(clause, agents.list_conditions) | some clause in roles.list_clauses] if {
 	input.action == "transactions:list"
 	not scopes.missing
 	not agents.unfilterable

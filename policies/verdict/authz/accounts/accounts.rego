@@ -19,7 +19,7 @@ violations contains "account_not_open" if {
 # A proposed transaction takes its owner and department from its account (the service sets them
 # so); a proposal that says otherwise is refused rather than trusted.
 violations contains "account_mismatch" if {
-	request.proposal
+	request.transaction_proposal
 	is_object(input.resource.account)
 	not _as_its_account
 }

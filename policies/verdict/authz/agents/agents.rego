@@ -99,7 +99,7 @@ _excluded_categories_usable if {
 # A public-client agent proposes more than data allows for its currency.
 create_limit_exceeded if {
 	caller.public_agent
-	request.proposal
+	request.transaction_proposal
 	not _within_public_create_max
 }
 
@@ -109,11 +109,11 @@ _within_public_create_max if {
 }
 
 # The same limits as store conditions, added to every list_filter clause.
-filter["created_at_gte"] := cutoff if _age_limited
+list_conditions["created_at_gte"] := cutoff if _age_limited
 
-filter["amount_minor_lte"] := amount_limit if _amount_limited
+list_conditions["amount_minor_lte"] := amount_limit if _amount_limited
 
-filter["category_not_in"] := sort(caller.claims.excluded_categories) if _categories_limited
+list_conditions["category_not_in"] := sort(caller.claims.excluded_categories) if _categories_limited
 
 # A limit that cannot become a store condition hides every row, as reads of every row are denied.
 unfilterable if {

@@ -8,12 +8,12 @@ import data.verdict.authz.request
 
 # Nobody approves or rejects their own transaction.
 violations contains "self_approval" if {
-	input.action in request.decisions
+	input.action in request.approval_actions
 	input.resource.owner == caller.sub
 }
 
 # Admins never approve or reject, whatever other roles they hold.
 violations contains "admin_approval" if {
-	input.action in request.decisions
+	input.action in request.approval_actions
 	"admin" in caller.roles
 }

@@ -4,10 +4,10 @@
 package verdict.authz.request
 
 # Actions that decide a pending transaction (rule 4).
-decisions := {"transactions:approve", "transactions:reject"}
+approval_actions := {"transactions:approve", "transactions:reject"}
 
 # Actions that change transactions or accounts (rules 8 and 9).
-writes := {
+write_actions := {
 	"transactions:create",
 	"transactions:update",
 	"transactions:delete",
@@ -19,29 +19,29 @@ writes := {
 }
 
 # The resource type of each action family, by the action's prefix.
-_families := {"transactions": "transaction", "accounts": "account", "audit": "audit"}
+_resource_types := {"transactions": "transaction", "accounts": "account", "audit": "audit"}
 
-_prefix_family := _families[split(input.action, ":")[0]] if is_string(input.action)
+_family_type := _resource_types[split(input.action, ":")[0]] if is_string(input.action)
 
 # The type of resource the action is about: its family ("accounts:read" → account),
-family := _prefix_family
+resource_type := _family_type
 
 # or, for an action of no family (denied as unknown), what the resource says it is — a
 # transaction unless it is an account — so visibility still hides what the caller may not read.
-family := "account" if {
-	not _prefix_family
+resource_type := "account" if {
+	not _family_type
 	input.resource.type == "account"
 }
 
-family := "transaction" if {
-	not _prefix_family
+resource_type := "transaction" if {
+	not _family_type
 	not input.resource.type == "account"
 }
 
 # The action's family names the resource type and the resource is of another (rule 1).
 mismatched_resource if {
-	_prefix_family
-	not input.resource.type == _prefix_family
+	_family_type
+	not input.resource.type == _family_type
 }
 
 # A list action's own gate: the collection, not a row (its resource has no id).
@@ -51,29 +51,29 @@ collection if {
 }
 
 # For create, the resource is the proposed transaction;
-proposal if input.action == "transactions:create"
+transaction_proposal if input.action == "transactions:create"
 
 # for open, the proposed account.
 account_proposal if input.action == "accounts:open"
 
-audit_log if family == "audit"
+audit_log if resource_type == "audit"
 
 # Anything else is about a transaction or an account that exists, or does not exist for this
 # caller.
 existing_transaction if {
-	family == "transaction"
+	resource_type == "transaction"
 	not collection
-	not proposal
+	not transaction_proposal
 }
 
 existing_account if {
-	family == "account"
+	resource_type == "account"
 	not collection
 	not account_proposal
 }
 
 # Requests whose resource is one transaction, proposed or existing.
-one_transaction if proposal
+one_transaction if transaction_proposal
 
 one_transaction if existing_transaction
 

@@ -19,7 +19,7 @@ profiles[role] := config.roles[role] if some role in caller.roles
 profiles["service_client"] := config.service_clients[caller.claims.client_id] if caller.service_client
 
 # Profiles that list the requested action.
-listing contains name if {
+profiles_with_action contains name if {
 	some name, profile in profiles
 	input.action in profile.actions
 }
@@ -43,16 +43,16 @@ _reaches(profile, target) if {
 # is reached by no one). Without one resource (a collection, the audit log) reach does not apply.
 reaching contains name if {
 	request.one_resource
-	not request.proposal
+	not request.transaction_proposal
 	some name, profile in profiles
 	_reaches(profile, input.resource)
 }
 
 reaching contains name if {
-	request.proposal
+	request.transaction_proposal
 	some name, profile in profiles
 	_reaches(profile, input.resource)
-	_reaches(profile, _account)
+	_reaches(profile, _proposal_account)
 }
 
 reaching contains name if {
@@ -61,71 +61,71 @@ reaching contains name if {
 }
 
 # The account of a proposed transaction, when it has one.
-_account := input.resource.account if is_object(input.resource.account)
+_proposal_account := input.resource.account if is_object(input.resource.account)
 
-_out_of_reach := {"own": "not_owner", "department": "other_department"}
+_out_of_reach_code := {"own": "not_owner", "department": "other_department"}
 
 # Why a profile that lists the action cannot take it here, as [profile, reason code] pairs.
-shortfalls contains [name, _out_of_reach[profiles[name].reach]] if {
-	some name in listing
+_profile_refusals contains [name, _out_of_reach_code[profiles[name].reach]] if {
+	some name in profiles_with_action
 	not name in reaching
 }
 
 # Rule 2: customers delete only while pending (data: pending_only).
-shortfalls contains [name, "not_pending"] if {
-	some name in listing
+_profile_refusals contains [name, "not_pending"] if {
+	some name in profiles_with_action
 	input.action in object.get(profiles[name], "pending_only", [])
 	not input.resource.status == "pending"
 }
 
 # Rule 11: customers open accounts in their home department only (data: home_department_only).
-shortfalls contains [name, "other_department"] if {
-	some name in listing
+_profile_refusals contains [name, "other_department"] if {
+	some name in profiles_with_action
 	input.action in object.get(profiles[name], "home_department_only", [])
 	not input.resource.department == caller.home_department
 }
 
 # Rule 4: approve and reject decide pending transactions only,
-shortfalls contains [name, "not_pending"] if {
-	some name in listing
-	input.action in request.decisions
+_profile_refusals contains [name, "not_pending"] if {
+	some name in profiles_with_action
+	input.action in request.approval_actions
 	not input.resource.status == "pending"
 }
 
 # up to the profile's approval limit in the transaction's currency,
-shortfalls contains [name, "approval_limit_exceeded"] if {
-	some name in listing
-	input.action in request.decisions
+_profile_refusals contains [name, "approval_limit_exceeded"] if {
+	some name in profiles_with_action
+	input.action in request.approval_actions
 	not name in _within_approval_limit
 }
 
 # in the business hours of the transaction's department.
-shortfalls contains [name, "outside_business_hours"] if {
-	some name in listing
-	input.action in request.decisions
+_profile_refusals contains [name, "outside_business_hours"] if {
+	some name in profiles_with_action
+	input.action in request.approval_actions
 	not hours.open
 }
 
 _within_approval_limit contains name if {
-	some name in listing
+	some name in profiles_with_action
 	limit := profiles[name].approval_limits[input.resource.currency]
 	is_number(input.resource.amount_minor)
 	input.resource.amount_minor <= limit
 }
 
-_short contains name if some [name, _] in shortfalls
+_refused_profiles contains name if some [name, _] in _profile_refusals
 
 # Profiles that permit the action on this resource.
 granting contains name if {
-	some name in listing
+	some name in profiles_with_action
 	name in reaching
-	not name in _short
+	not name in _refused_profiles
 }
 
 # Why nothing permits the action (used only when `granting` is empty).
-refusals contains "action_not_permitted" if count(listing) == 0
+refusals contains "action_not_permitted" if count(profiles_with_action) == 0
 
-refusals contains code if some [_, code] in shortfalls
+refusals contains code if some [_, code] in _profile_refusals
 
 # The action that reads a resource of each type.
 _read_action := {"transaction": "transactions:read", "account": "accounts:read"}
@@ -133,21 +133,21 @@ _read_action := {"transaction": "transactions:read", "account": "accounts:read"}
 # Profiles through which the caller may read the resource (visibility, redaction).
 readers contains name if {
 	some name in reaching
-	_read_action[request.family] in profiles[name].actions
+	_read_action[request.resource_type] in profiles[name].actions
 }
 
 # Rule 11: profiles through which the caller may see the account of a proposed transaction —
 # they read it, or they list transactions:create and reach it.
 account_viewers contains name if {
-	request.proposal
+	request.transaction_proposal
 	some name, profile in profiles
 	some action in ["accounts:read", "transactions:create"]
 	action in profile.actions
-	_reaches(profile, _account)
+	_reaches(profile, _proposal_account)
 }
 
 # Fields hidden from the caller: those every reading profile redacts.
-redact contains path if {
+redacted_fields contains path if {
 	some name in readers
 	some path in profiles[name].redact
 	every other in readers {
@@ -157,7 +157,7 @@ redact contains path if {
 
 # For list_filter: one store clause per reach of a profile that lists the (list) action; `all`
 # covers the others.
-_list_reach contains profile.reach if {
+_list_reaches contains profile.reach if {
 	some profile in profiles
 	input.action in profile.actions
 }
@@ -166,10 +166,10 @@ _reach_clause["own"] := {"owner": caller.sub} if is_string(caller.sub)
 
 _reach_clause["department"] := {"department": caller.department} if is_string(caller.department)
 
-list_clauses := [{}] if "all" in _list_reach
+list_clauses := [{}] if "all" in _list_reaches
 
 list_clauses := [clause |
 	some reach in ["department", "own"]
-	reach in _list_reach
+	reach in _list_reaches
 	clause := _reach_clause[reach]
-] if not "all" in _list_reach
+] if not "all" in _list_reaches

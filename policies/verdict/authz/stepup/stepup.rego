@@ -13,7 +13,7 @@ import data.verdict.config
 
 # Creating above the create threshold of its currency (or in a currency without one),
 required if {
-	request.proposal
+	request.transaction_proposal
 	not _at_most(input.resource, config.step_up.thresholds.create)
 }
 
@@ -29,7 +29,7 @@ required if {
 # and any write by an AI agent (explicit user approval, rule 8).
 required if {
 	caller.agent
-	input.action in request.writes
+	input.action in request.write_actions
 }
 
 # The transaction's amount is at most the threshold of its currency.

@@ -43,13 +43,13 @@ test_deny_malformed_limits_hide_everything if {
 	agents.unfilterable with input as _input({"excluded_categories": [1]}, _tx)
 }
 
-test_allow_filter_mirrors_the_limits if {
+test_allow_list_conditions_mirror_the_limits if {
 	limits := {
 		"transaction_not_older_than": 30,
 		"transaction_amount_limit": 100,
 		"excluded_categories": ["travel", "crypto"],
 	}
-	agents.filter == {
+	agents.list_conditions == {
 		"created_at_gte": "2026-10-24T10:00:00Z",
 		"amount_minor_lte": 100,
 		"category_not_in": ["crypto", "travel"],
@@ -82,7 +82,7 @@ test_allow_amount_limit_as_a_string_of_digits if {
 	agents.amount_limit == 12050 with input as _input({"transaction_amount_limit": "12050"}, _tx)
 	count(agents.exceeded) == 0 with input as _input({"transaction_amount_limit": "12050"}, _tx)
 	agents.exceeded == {"agent_amount_limit"} with input as _input({"transaction_amount_limit": "12049"}, _tx)
-	agents.filter == {"amount_minor_lte": 1000} with input as _input({"transaction_amount_limit": "1000"}, null)
+	agents.list_conditions == {"amount_minor_lte": 1000} with input as _input({"transaction_amount_limit": "1000"}, null)
 }
 
 test_deny_amount_limit_strings_that_are_not_digits if {

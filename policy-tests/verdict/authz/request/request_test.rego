@@ -12,7 +12,7 @@ test_allow_list_of_a_row_is_an_existing_transaction if {
 }
 
 test_allow_create_is_a_proposal if {
-	request.proposal with input as {"action": "transactions:create", "resource": {"id": "t1"}}
+	request.transaction_proposal with input as {"action": "transactions:create", "resource": {"id": "t1"}}
 	request.one_transaction with input as {"action": "transactions:create", "resource": {"id": "t1"}}
 	not request.existing_transaction with input as {"action": "transactions:create", "resource": {"id": "t1"}}
 }
@@ -22,16 +22,16 @@ test_deny_audit_read_is_about_no_transaction if {
 	not request.one_transaction with input as {"action": "audit:read", "resource": {"type": "audit"}}
 }
 
-test_allow_family_from_the_action_prefix if {
-	request.family == "account" with input as {"action": "accounts:read", "resource": {"type": "account"}}
-	request.family == "transaction" with input as {"action": "transactions:export", "resource": {}}
-	request.family == "audit" with input as {"action": "audit:read", "resource": {"type": "audit"}}
+test_allow_resource_type_from_the_action_family if {
+	request.resource_type == "account" with input as {"action": "accounts:read", "resource": {"type": "account"}}
+	request.resource_type == "transaction" with input as {"action": "transactions:export", "resource": {}}
+	request.resource_type == "audit" with input as {"action": "audit:read", "resource": {"type": "audit"}}
 }
 
-test_allow_family_of_an_unknown_action_from_the_resource if {
-	request.family == "account" with input as {"action": "close", "resource": {"type": "account"}}
-	request.family == "transaction" with input as {"action": "close", "resource": {"type": "audit"}}
-	request.family == "transaction" with input as {"action": 7, "resource": {}}
+test_allow_resource_type_of_an_unknown_action_from_the_resource if {
+	request.resource_type == "account" with input as {"action": "close", "resource": {"type": "account"}}
+	request.resource_type == "transaction" with input as {"action": "close", "resource": {"type": "audit"}}
+	request.resource_type == "transaction" with input as {"action": 7, "resource": {}}
 }
 
 test_deny_resource_of_another_family_is_mismatched if {

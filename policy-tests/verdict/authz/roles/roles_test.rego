@@ -77,7 +77,7 @@ test_allow_unknown_roles_grant_nothing if {
 test_allow_service_client_profile_from_data if {
 	client := {"sub": "reporting", "client_id": "reporting"}
 	roles.granting == {"service_client"} with input as _input(client, "transactions:read", _tx)
-	roles.redact == {"counterparty.account", "note"} with input as _input(client, "transactions:read", _tx)
+	roles.redacted_fields == {"counterparty.account", "note"} with input as _input(client, "transactions:read", _tx)
 }
 
 test_deny_unlisted_service_client_has_no_profile if {
