@@ -17,6 +17,9 @@ const env = {
   AUDIT_HMAC_KEY_FILE: process.env.AUDIT_HMAC_KEY_FILE ?? 'data/audit-hmac.key',
   PDP_MODE: process.env.PDP_MODE ?? 'sidecar',
   PORT: port,
+  // Embedded mode runs the sidecar's engine path in the service, with the sidecar's variables.
+  BUNDLE_PUBLIC_KEYS: process.env.BUNDLE_PUBLIC_KEYS ?? 'data/bundle-signing/keys.json',
+  DECISION_LOG: process.env.DECISION_LOG ?? 'file:data/decisions.jsonl',
 };
 const children = [];
 
@@ -27,8 +30,8 @@ const sidecarEnv = {
   PATH: process.env.PATH,
   PORT: process.env.SIDECAR_PORT ?? '8181',
   BUNDLE_PATH: 'policies/build/bundle.tar.gz',
-  BUNDLE_PUBLIC_KEYS: process.env.BUNDLE_PUBLIC_KEYS ?? 'data/bundle-signing/keys.json',
-  DECISION_LOG: 'file:data/decisions.jsonl',
+  BUNDLE_PUBLIC_KEYS: env.BUNDLE_PUBLIC_KEYS,
+  DECISION_LOG: env.DECISION_LOG,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };
 
@@ -84,7 +87,7 @@ if (!(await waitReady(`http://127.0.0.1:${port}/health/ready`, Date.now() + 30_0
 } else {
   process.stdout.write(`
 Verdict is running (development tokens, SQLite at ${env.DATABASE_URL}, policy decisions by the
-${env.PDP_MODE === 'sidecar' ? `sidecar on 127.0.0.1:${sidecarEnv.PORT}, decision log in data/decisions.jsonl` : 'embedded engine'}).
+${env.PDP_MODE === 'sidecar' ? `sidecar on 127.0.0.1:${sidecarEnv.PORT}, decision log in data/decisions.jsonl` : 'embedded engine, decision log in data/decisions.jsonl'}).
 
   TOKEN=$(npm run -s token -- --sub alice --scope "transactions:read transactions:write accounts:read")
   curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/accounts

@@ -1,4 +1,5 @@
 import { ConfigError, integer, optional, type Env } from '@verdict/sidecar/config-values';
+import { loadPolicyEngineConfig, type PolicyEngineConfig } from '@verdict/sidecar/policy-engine';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { DEV_AUDIT_KEY_FILE } from './audit/hmac-key.js';
@@ -38,11 +39,6 @@ export interface PdpConfig {
   readonly timeoutMs: number;
 }
 
-/** The bundle the embedded engine loads (embedded mode). */
-export interface BundleConfig {
-  readonly path: string;
-}
-
 /** The database. */
 export interface StoreConfig {
   readonly databaseUrl: string;
@@ -65,7 +61,11 @@ export interface Config {
   readonly http: HttpConfig;
   readonly jwt: JwtConfig;
   readonly pdp: PdpConfig;
-  readonly bundle: BundleConfig;
+  /**
+   * Embedded mode only: the policy engine's bundle source, keys and decision log, read from the
+   * sidecar's own variables by the sidecar's own reader (BUNDLE_PATH defaults to the local build).
+   */
+  readonly bundle: PolicyEngineConfig | undefined;
   readonly store: StoreConfig;
   readonly audit: AuditConfig;
   readonly limits: LimitsConfig;
@@ -253,9 +253,8 @@ function pdpConfig(env: Env): PdpConfig {
   });
 }
 
-function bundleConfig(env: Env): BundleConfig {
-  return Object.freeze({ path: text(env, 'BUNDLE_PATH', 'policies/build/bundle.tar.gz') });
-}
+/** The bundle `npm run policy:build` writes, which embedded mode loads unless told otherwise. */
+export const DEFAULT_BUNDLE_PATH = 'policies/build/bundle.tar.gz';
 
 function limitsConfig(env: Env): LimitsConfig {
   const redisUrl = optional(env, 'REDIS_URL');
@@ -282,7 +281,7 @@ export function loadConfig(env: Env): Config {
     http: httpConfig(env),
     jwt: jwtConfig(env),
     pdp,
-    bundle: bundleConfig(env),
+    bundle: pdp.mode === 'embedded' ? loadPolicyEngineConfig(env, DEFAULT_BUNDLE_PATH) : undefined,
     store,
     audit,
     limits,

@@ -7,6 +7,8 @@ import { openApiDocument } from './openapi.js';
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<boolean>;
+  /** What the probe shows of it (e.g. the active bundle's revision and whether it is signed). */
+  report?(): unknown;
 }
 
 class NotReadyError extends ApiError {
@@ -41,7 +43,10 @@ export function publicRoutes(checks: readonly ReadinessCheck[]): Router {
     );
     const failing = results.filter((result) => !result.ok).map((result) => result.name);
     if (failing.length > 0) throw new NotReadyError(failing);
-    ctx.body = { status: 'ready' };
+    const reports = checks.flatMap((item): [string, unknown][] =>
+      item.report === undefined ? [] : [[item.name, item.report()]],
+    );
+    ctx.body = { status: 'ready', ...(reports.length === 0 ? {} : { checks: Object.fromEntries(reports) }) };
   };
 
   const openapi: Middleware = function openapi(ctx) {

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
+import { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { AuditCheckpointer } from './audit/checkpointer.js';
 import { createJwtVerifier, createKeySet } from './auth/create-jwt-verifier.js';
 import { TokenCache } from './auth/token-cache.js';
-import { Engine } from '@verdict/sidecar/engine';
 import type { Authorizer } from './authz/decision.js';
-import { EmbeddedAuthorizer } from './authz/embedded-authorizer.js';
+import { startEmbeddedPdp, type EmbeddedPdp } from './authz/embedded-pdp.js';
 import { SidecarAuthorizer } from './authz/sidecar-authorizer.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { answerUnknownMethods } from './http/unknown-methods.js';
@@ -63,13 +63,10 @@ async function main(): Promise<void> {
   const keySet = createKeySet(config.jwt, jwtDeps);
   const verifier = createJwtVerifier(config.jwt, keySet, jwtDeps);
   let authorizer: Authorizer;
-  if (config.pdp.mode === 'embedded') {
-    const engine = await Engine.fromFile(config.bundle.path);
-    logger.info(
-      { pdp_mode: 'embedded', bundle: config.bundle.path, revision: engine.revision },
-      'policy bundle loaded',
-    );
-    authorizer = new EmbeddedAuthorizer(() => engine);
+  let embedded: EmbeddedPdp | undefined;
+  if (config.bundle !== undefined) {
+    embedded = await startEmbeddedPdp(config.bundle, logger);
+    authorizer = embedded.authorizer;
   } else {
     authorizer = new SidecarAuthorizer({
       url: config.pdp.url,
@@ -90,6 +87,7 @@ async function main(): Promise<void> {
       { name: 'database', check: () => store.ping().then(() => true) },
       { name: 'signing_keys', check: async () => keySet.ready || (await keySet.refresh()) },
       { name: 'authorization', check: () => Promise.resolve(authorizer.ready()) },
+      ...(embedded === undefined ? [] : [embedded.readiness]),
     ],
     corsOrigins: config.http.corsOrigins,
     trustedProxies: config.http.trustedProxies,
@@ -97,7 +95,12 @@ async function main(): Promise<void> {
     now,
     metrics,
   });
-  const admin = adminServer(metrics.registry);
+  // Embedded mode: the engine's own metrics (bundle, decisions, decision log) beside the service's.
+  const admin = adminServer(
+    embedded === undefined
+      ? metrics.registry
+      : Registry.merge([metrics.registry, embedded.engine.metrics.registry]),
+  );
 
   const handle = app.callback();
   const server = createServer(
@@ -146,6 +149,7 @@ async function main(): Promise<void> {
           metrics.auditCheckpointFailures.inc();
           logger.error({ err: error, file: config.audit.checkpointFile }, 'final audit checkpoint failed');
         })
+        .then(() => embedded?.engine.close())
         .then(() => store.close())
         .then(() => {
           logger.info('stopped');

@@ -14,20 +14,12 @@ test('defaults follow ARCHITECTURE.md and the result is frozen', (t) => {
     store: { databaseUrl: 'sqlite:./data/verdict.db' },
     jwt: { clockToleranceS: 30, maxLifetimeS: 3600, jwksCooldownS: 30, jwksCacheMaxAgeS: 600 },
     pdp: { mode: 'sidecar', url: 'http://127.0.0.1:8181', timeoutMs: 50 },
-    bundle: { path: 'policies/build/bundle.tar.gz' },
     limits: { rateLimitPerMin: 600 },
     logLevel: 'info',
   });
   t.deepEqual(config.jwt.algorithms, ['PS256', 'RS256', 'ES256', 'EdDSA']);
-  for (const section of [
-    config,
-    config.http,
-    config.jwt,
-    config.pdp,
-    config.bundle,
-    config.store,
-    config.audit,
-  ])
+  t.is(config.bundle, undefined, 'sidecar mode reads no bundle variables');
+  for (const section of [config, config.http, config.jwt, config.pdp, config.store, config.audit])
     t.true(Object.isFrozen(section));
   t.throws(() => {
     (config.http as { port: number }).port = 1;
@@ -72,4 +64,29 @@ test('lists are trimmed and validated', (t) => {
   });
   t.deepEqual(config.http.trustedProxies, ['10.0.0.1', '192.168.0.0/16', '::1']);
   t.deepEqual(config.http.corsOrigins, ['https://a.example']);
+});
+
+test("embedded mode reads the sidecar's bundle and decision-log variables with the sidecar's reader", (t) => {
+  const local = loadConfig({ ...REQUIRED, PDP_MODE: 'embedded' });
+  t.deepEqual(local.bundle?.bundle, { kind: 'file', path: 'policies/build/bundle.tar.gz' });
+  t.is(local.bundle?.bundlePublicKeys, undefined);
+  t.deepEqual(local.bundle?.decisionLog, { kind: 'stdout' });
+  const remote = loadConfig({
+    ...REQUIRED,
+    PDP_MODE: 'embedded',
+    BUNDLE_URL: 'https://bundles.example/verdict.tar.gz',
+    BUNDLE_POLL_S: '30',
+    DECISION_LOG: 'file:/var/log/verdict/decisions.jsonl',
+  });
+  t.like(remote.bundle, {
+    bundlePollS: 30,
+    decisionLog: { kind: 'file', path: '/var/log/verdict/decisions.jsonl' },
+  });
+  t.is(remote.bundle?.bundle.kind, 'url');
+  const error = t.throws(
+    () =>
+      loadConfig({ ...REQUIRED, PDP_MODE: 'embedded', BUNDLE_URL: 'http://bundles.example/verdict.tar.gz' }),
+    { instanceOf: ConfigError },
+  );
+  t.is(error.variable, 'BUNDLE_URL', 'a plain-http bundle without keys is refused in embedded mode too');
 });

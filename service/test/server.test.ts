@@ -79,6 +79,8 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
     AUDIT_CHECKPOINT_FILE: join(dir, 'audit-checkpoints.jsonl'),
     PDP_MODE: 'embedded',
     BUNDLE_PATH: BUNDLE_PATH,
+    // Verified as npm start verifies it: the development key policy:build signs with.
+    BUNDLE_PUBLIC_KEYS: join(import.meta.dirname, '..', '..', 'data', 'bundle-signing', 'keys.json'),
   });
   t.teardown(() => server.child.kill('SIGKILL'));
   const port = await server.listening;

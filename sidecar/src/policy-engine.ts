@@ -2,6 +2,7 @@ import { BundleManager, DEFAULT_BUNDLE_NAME } from './bundle/bundle-manager.js';
 import type { PolicyEngineConfig } from './config.js';
 
 export { loadPolicyEngineConfig, type PolicyEngineConfig } from './config.js';
+export type { BundleRefusal, BundleStatus, BundleSwap } from './bundle/bundle-manager.js';
 import {
   createDecisionLogSinks,
   DecisionLogger,

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import type { AccountStatus } from '../../src/accounts/model.js';
 import { createApp, type AppDeps } from '../../src/app.js';
 import type { JwtConfig } from '../../src/config.js';
+import type { ReadinessCheck } from '../../src/health.js';
 import { sealWith, type AuditEntry } from '../../src/audit/record.js';
 import { createJwtVerifier, createKeySet } from '../../src/auth/create-jwt-verifier.js';
 import { TokenCache } from '../../src/auth/token-cache.js';
@@ -50,6 +51,8 @@ export const FROZEN_NOW_MS = Date.parse('2026-11-23T10:00:00Z');
 
 export interface HarnessOptions {
   readonly authorizer?: Authorizer;
+  /** Readiness checks beside the database and the signing keys (embedded mode adds its bundle's). */
+  readonly readiness?: readonly ReadinessCheck[];
   readonly rateLimitPerMin?: number;
   readonly corsOrigins?: readonly string[];
   readonly trustedProxies?: readonly string[];
@@ -146,6 +149,7 @@ export class Harness {
       authorizer: options.authorizer ?? (await policyAuthorizer()),
       verifier,
       readiness: [
+        ...(options.readiness ?? []),
         { name: 'database', check: () => this.store.ping().then(() => true) },
         // As server.ts wires it.
         { name: 'signing_keys', check: async () => keySet.ready || (await keySet.refresh()) },

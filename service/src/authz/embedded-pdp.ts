@@ -1,0 +1,47 @@
+import {
+  announceStart,
+  startPolicyEngine,
+  type PolicyEngineConfig,
+  type PolicyEngineOptions,
+  type RunningPolicyEngine,
+} from '@verdict/sidecar/policy-engine';
+import type { Logger } from 'pino';
+import type { ReadinessCheck } from '../health.js';
+import { EmbeddedAuthorizer } from './embedded-authorizer.js';
+
+/** `PDP_MODE=embedded`, running: the authorizer, the engine behind it and its readiness. */
+export interface EmbeddedPdp {
+  readonly authorizer: EmbeddedAuthorizer;
+  readonly engine: RunningPolicyEngine;
+  /** Ready once a bundle is active; the probe shows its revision and whether it is signed. */
+  readonly readiness: ReadinessCheck;
+}
+
+/**
+ * Embedded mode on the sidecar's own engine path: the same BundleManager (BUNDLE_PATH watched or
+ * BUNDLE_URL polled, signatures verified with BUNDLE_PUBLIC_KEYS, last-known-good), the same
+ * decision log and metrics — in-process. Decisions always use the bundle active at the call.
+ */
+export async function startEmbeddedPdp(
+  config: PolicyEngineConfig,
+  logger: Logger,
+  options: Omit<PolicyEngineOptions, 'logger'> = {},
+): Promise<EmbeddedPdp> {
+  const engine = await startPolicyEngine(config, { ...options, logger });
+  announceStart(
+    logger,
+    engine,
+    { pdp_mode: 'embedded', bundle_source: config.bundle.kind },
+    'policy engine started',
+  );
+  const { manager } = engine;
+  return {
+    authorizer: new EmbeddedAuthorizer(() => manager.engine),
+    engine,
+    readiness: {
+      name: 'policy_bundle',
+      check: () => Promise.resolve(manager.active !== undefined),
+      report: () => manager.status(),
+    },
+  };
+}
