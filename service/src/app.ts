@@ -1,10 +1,11 @@
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { accountRoutes } from './accounts/routes.js';
+import { auditEntry } from './audit/audit-entry.js';
 import { auditRoutes } from './audit/routes.js';
 import { authenticate } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
-import type { AuthorizeDeps, AuthorizedState, DenialRecorder } from './authz/authorize.js';
+import type { AuthorizeDeps, AuthorizedState, RefusalRecorder } from './authz/authorize.js';
 import type { Authorizer } from './authz/decision.js';
 import { liveness, publicRoutes, type ReadinessCheck } from './health.js';
 import { clientIp, TrustedProxies } from './http/client-ip.js';
@@ -70,17 +71,17 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     }),
   ];
   // A refusal stands even when its audit record cannot be written; the failure is counted and logged.
-  const recordDenial: DenialRecorder = async (entry) => {
+  const recordRefusal: RefusalRecorder = async (state, refusal) => {
     try {
-      await deps.store.appendAudit(entry);
+      await deps.store.appendAudit(auditEntry(state, deps.now(), refusal));
     } catch (error) {
-      deps.logger.error({ err: error, request_id: entry.request_id }, 'audit write failed');
+      deps.logger.error({ err: error, request_id: state.requestId }, 'audit write failed');
     }
   };
   const authorizeDeps: AuthorizeDeps = {
     authorizer: deps.authorizer,
     now: deps.now,
-    recordDenial,
+    recordRefusal,
     onDecision: (action, outcome, reason) => {
       metrics.decisions.inc({ action, outcome, reason });
     },

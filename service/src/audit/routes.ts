@@ -23,18 +23,7 @@ export const auditQuerySchema = {
   },
 } as const;
 
-interface AuditQueryParams {
-  limit: number;
-  cursor?: string;
-  since?: string;
-  until?: string;
-  sub?: string;
-  resource_id?: string;
-  outcome?: 'allowed' | 'denied' | 'error';
-  format: 'json' | 'jsonl';
-}
-
-const validateQuery = validator<AuditQueryParams>('query', auditQuerySchema);
+const validateQuery = validator('query', auditQuerySchema);
 
 /** How many records one page of a JSON lines export reads. */
 const EXPORT_PAGE = 500;

@@ -1,6 +1,4 @@
 import type { Middleware } from 'koa';
-import { auditEntry } from '../audit/audit-entry.js';
-import type { AuditEntry } from '../audit/record.js';
 import { ApiError } from '../errors.js';
 import type { RequestState } from '../http/state.js';
 import type { Action, Authorizer, Decision, Provenance, ResourceAttributes } from './decision.js';
@@ -24,8 +22,19 @@ export function requestFacts(state: RequestState, now: () => number): RequestFac
   return { nowMs: now(), requestId: state.requestId, ip: state.clientIp };
 }
 
-/** Where `authorize` writes the audit record of a refusal; it must never turn a deny into an allow. */
-export type DenialRecorder = (entry: AuditEntry) => Promise<void>;
+/** A refused or failed request, as the audit trail records it. */
+export interface Refusal {
+  readonly action: string;
+  readonly outcome: 'denied' | 'error';
+  readonly status: number;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Where refusals are recorded (the app writes them to the audit trail); it must never turn a deny
+ * into an allow, so it does not throw.
+ */
+export type RefusalRecorder = (state: AuthorizedState, refusal: Refusal) => Promise<void>;
 
 function reasonCodes(decision: Decision | undefined, error: ApiError): string[] {
   const codes = decision?.reasons.map((reason) => reason.code) ?? [];
@@ -36,14 +45,14 @@ function reasonCodes(decision: Decision | undefined, error: ApiError): string[] 
 export interface AuthorizeDeps {
   readonly authorizer: Authorizer;
   readonly now: () => number;
-  readonly recordDenial: DenialRecorder;
+  readonly recordRefusal: RefusalRecorder;
   /** Counts each decision: outcome allow, deny or error, and the first reason code. */
   readonly onDecision?: (action: Action, outcome: 'allow' | 'deny' | 'error', reason: string) => void;
 }
 
 /** Counts a refused or failed policy call and audits it; the refusal stands even if the audit fails. */
 async function recordRefusal(
-  { now, recordDenial, onDecision }: AuthorizeDeps,
+  { recordRefusal: record, onDecision }: AuthorizeDeps,
   state: AuthorizedState,
   action: Action,
   error: ApiError,
@@ -51,14 +60,7 @@ async function recordRefusal(
 ): Promise<void> {
   const failed = error.status >= 500;
   onDecision?.(action, failed ? 'error' : 'deny', reasons[0] ?? error.code);
-  await recordDenial(
-    auditEntry(state, now(), {
-      action,
-      outcome: failed ? 'error' : 'denied',
-      status: error.status,
-      reasons,
-    }),
-  );
+  await record(state, { action, outcome: failed ? 'error' : 'denied', status: error.status, reasons });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import type { RequestState } from './state.js';
 import { validator } from './validator.js';
 
-const validateEmptyBody = validator<Record<string, never>>('body', {
+const validateEmptyBody = validator('body', {
   type: 'object',
   additionalProperties: false,
   maxProperties: 0,

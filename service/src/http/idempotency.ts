@@ -8,7 +8,7 @@ import type { CreateOutcome } from '../store/transaction-store.js';
 import { idempotencyKeySchema } from '../transactions/schemas.js';
 import { validator } from './validator.js';
 
-const validateKey = validator<string>('headers.Idempotency-Key', idempotencyKeySchema);
+const validateKey = validator('headers.Idempotency-Key', idempotencyKeySchema);
 
 /**
  * The request's `Idempotency-Key`, scoped to its caller and fingerprinted by its body; undefined

@@ -2,9 +2,22 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { RequestState } from './state.js';
 
-/** The route template of a matched request (never the raw path, which may carry ids). */
-export function routeTemplate(ctx: { _matchedRoute?: string | RegExp }): string {
-  return typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
+/** What the router leaves on a context: the layers the path matched, and the last one entered. */
+export interface RoutedContext {
+  readonly method: string;
+  readonly matched?: readonly { readonly path: string | RegExp; readonly methods: readonly string[] }[];
+  readonly _matchedRoute?: string | RegExp;
+}
+
+/**
+ * The route template of a matched request (never the raw path, which may carry ids): the route the
+ * method and path matched, even when a router-wide middleware (the guard) refused it before the
+ * route's own middleware ran.
+ */
+export function routeTemplate(ctx: RoutedContext): string {
+  const route =
+    ctx.matched?.findLast((layer) => layer.methods.includes(ctx.method))?.path ?? ctx._matchedRoute;
+  return typeof route === 'string' ? route : 'unmatched';
 }
 
 /**
@@ -26,7 +39,7 @@ export function requestLog(
         {
           request_id: requestId,
           method: ctx.method,
-          route: routeTemplate(ctx as { _matchedRoute?: string | RegExp }),
+          route: routeTemplate(ctx as RoutedContext),
           status,
           duration_ms: Math.round((now() - started) * 1000) / 1000,
           client_ip: clientIp,

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type Schema } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import addFormatsModule from 'ajv-formats';
 import { ValidationError, type FieldError } from '../errors.js';
 
@@ -58,12 +59,16 @@ export type Validate<T> = (value: unknown) => T;
 
 /**
  * Compiles a JSON Schema (ajv, strict) for the request part named by `location` (`body`, `query`,
- * `headers.X`); a `query` has its strings coerced to the schema's types, defaults filled in.
+ * `headers.X`); a `query` has its strings coerced to the schema's types, defaults filled in. The
+ * value's type is derived from the schema (json-schema-to-ts), so a body's shape is written once.
  */
-export function validator<T>(location: string, schema: Schema): Validate<T> {
-  const check = (location === 'query' ? queries : bodies).compile<T>(schema);
+export function validator<const S extends JSONSchema, T = FromSchema<S>>(
+  location: string,
+  schema: S,
+): Validate<T> {
+  const check = (location === 'query' ? queries : bodies).compile(schema as Schema);
   return (value) => {
-    if (check(value)) return value;
+    if (check(value)) return value as T;
     throw new ValidationError(fieldErrors(location, check.errors ?? []));
   };
 }

@@ -1,4 +1,5 @@
 import { cursorSchema } from './cursor.js';
+import type { FromSchema } from 'json-schema-to-ts';
 import { CATEGORIES, STATUSES } from './model.js';
 
 /** ISO 4217 currency codes this runtime knows. */
@@ -48,6 +49,9 @@ export const patchTransactionSchema = {
   minProperties: 1,
   properties: { note, category },
 } as const;
+
+/** A PATCH body as validated. */
+export type ChangesBody = FromSchema<typeof patchTransactionSchema>;
 
 /** Query of GET /transactions. */
 export const listQuerySchema = {
