@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
-import { routeTemplate, type RoutedContext } from './request-log.js';
+import { routeTemplate } from './request-log.js';
 
 /** Methods the API has; any other (TRACE, made-up ones) is counted as `OTHER`, bounding the label. */
 const METHOD_LABELS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -14,7 +14,7 @@ export function requestMetrics(metrics: ServiceMetrics): Middleware {
     } finally {
       end({
         method: METHOD_LABELS.has(ctx.method) ? ctx.method : 'OTHER',
-        route: routeTemplate(ctx as RoutedContext),
+        route: routeTemplate(ctx),
         status: String(ctx.status),
       });
     }
