@@ -6,28 +6,16 @@ import type { BundleManager } from './bundle/bundle-manager.js';
 import type { FileBundleSource } from './bundle/file-source.js';
 import type { HttpBundleSource } from './bundle/http-source.js';
 import type { SidecarConfig } from './config.js';
-import {
-  SIDECAR_VERSION,
-  type DecisionLogger,
-  type DecisionLogSink,
-  type DropListener,
-} from './decision-log/decision-logger.js';
-import { silentLogger, type Logger } from './logger.js';
+import { SIDECAR_VERSION, type DecisionLogger } from './decision-log/decision-logger.js';
+import { silentLogger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
-import { announceStart, startPolicyEngine } from './policy-engine.js';
+import { announceStart, startPolicyEngine, type PolicyEngineOptions } from './policy-engine.js';
 
 /** What can be swapped when starting a sidecar (tests; `main.ts` passes only the logger). */
-export interface StartOptions {
-  readonly logger?: Logger;
+export interface StartOptions extends Omit<PolicyEngineOptions, 'metrics'> {
   /** Process metrics (CPU, memory, event loop) in `/metrics`; off by default so tests stay light. */
   readonly defaultMetrics?: boolean;
   readonly maxBodyBytes?: number;
-  /** Replaces the sinks `DECISION_LOG` / `DECISION_LOG_URL` would give; `onDrop` feeds the metrics. */
-  readonly decisionLogSinks?: (onDrop: DropListener) => readonly DecisionLogSink[];
-  /** Quiet time after a bundle file event before it is read (default 100 ms). */
-  readonly fileDebounceMs?: number;
-  /** Jitter source of the URL poller. */
-  readonly random?: () => number;
 }
 
 /** A started sidecar and its parts. */
@@ -80,13 +68,7 @@ export async function startSidecar(
 ): Promise<RunningSidecar> {
   const logger = options.logger ?? silentLogger;
   const metrics = new SidecarMetrics({ defaultMetrics: options.defaultMetrics ?? false });
-  const engine = await startPolicyEngine(config, {
-    logger,
-    metrics,
-    ...(options.decisionLogSinks === undefined ? {} : { decisionLogSinks: options.decisionLogSinks }),
-    ...(options.fileDebounceMs === undefined ? {} : { fileDebounceMs: options.fileDebounceMs }),
-    ...(options.random === undefined ? {} : { random: options.random }),
-  });
+  const engine = await startPolicyEngine(config, { ...options, logger, metrics });
   const { manager, decisionLogger } = engine;
   const { source } = manager;
   if (source === undefined) throw new Error('the bundle manager has no source');

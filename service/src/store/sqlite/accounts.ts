@@ -7,6 +7,7 @@ import type { IdempotencyKey, StoredResponse } from '../idempotency-store.js';
 import type { CreateOutcome, Page } from '../transaction-store.js';
 import type { AuditedWrites } from './audited-writes.js';
 import { listFilterSql } from './list-filter-sql.js';
+import { keysetPage } from './keyset-page.js';
 import { StatementCache } from './statement-cache.js';
 
 interface AccountRow {
@@ -87,17 +88,7 @@ export class SqliteAccounts implements AccountStore {
       where.push('status = ?');
       params.push(query.status);
     }
-    if (query.after !== undefined) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      params.push(query.after.created_at, query.after.created_at, query.after.id);
-    }
-    const rows = this.#lists
-      .get(`SELECT * FROM accounts WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`)
-      .all(...params, query.limit + 1) as AccountRow[];
-    return Promise.resolve({
-      items: rows.slice(0, query.limit).map(fromAccountRow),
-      hasMore: rows.length > query.limit,
-    });
+    return Promise.resolve(keysetPage(this.#lists, 'accounts', { where, params }, query, fromAccountRow));
   }
 
   setAccountStatus(

@@ -7,6 +7,7 @@ import type { CreateOutcome, ListQuery, Page, TransactionStore } from '../transa
 import type { SqliteAccounts } from './accounts.js';
 import type { AuditedWrites } from './audited-writes.js';
 import { listFilterSql } from './list-filter-sql.js';
+import { keysetPage } from './keyset-page.js';
 import { StatementCache } from './statement-cache.js';
 import { storedTime } from './stored-time.js';
 
@@ -150,19 +151,7 @@ export class SqliteTransactions implements TransactionStore {
     if (query.until !== undefined) filter('created_at < ?', storedTime(query.until));
     if (query.min_amount !== undefined) filter('amount_minor >= ?', query.min_amount);
     if (query.max_amount !== undefined) filter('amount_minor <= ?', query.max_amount);
-    if (query.after !== undefined) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      params.push(query.after.created_at, query.after.created_at, query.after.id);
-    }
-    const rows = this.#lists
-      .get(
-        `SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      )
-      .all(...params, query.limit + 1) as Row[];
-    return Promise.resolve({
-      items: rows.slice(0, query.limit).map(fromRow),
-      hasMore: rows.length > query.limit,
-    });
+    return Promise.resolve(keysetPage(this.#lists, 'transactions', { where, params }, query, fromRow));
   }
 
   update(
