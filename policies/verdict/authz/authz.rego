@@ -19,21 +19,17 @@ import data.verdict.authz.stepup
 # title: Decision
 # description: allow, visible, reasons, redact and, when step-up would allow, step_up.
 # entrypoint: true
-decision := object.union(
-	{"allow": allow, "visible": visible, "reasons": _reasons, "redact": _redact},
-	_step_up,
-)
+decision := decision_for(_resource)
+
+default _resource := null
+
+_resource := input.resource
 
 # METADATA
 # title: Batch
 # description: One decision per resource of input.resources, in order, for one subject and action.
 # entrypoint: true
-batch := {"decisions": [d |
-	some resource in input.resources
-
-	# regal ignore:with-outside-test-context
-	d := decision with input.resource as resource
-]}
+batch := {"decisions": [decision_for(resource) | some resource in input.resources]}
 
 # METADATA
 # title: List filter
@@ -44,83 +40,104 @@ batch := {"decisions": [d |
 # entrypoint: true
 list_filter := {"any_of": _clauses}
 
-default allow := false
-
-# Rule 10: allowed when some profile grants the action and there is no reason to deny.
-allow if {
-	count(roles.granting) > 0
-	count(_reason_codes) == 0
+# The decision on one resource for the input's subject, action and environment. What the
+# caller's profiles make of it and the agent limits it exceeds are worked out once.
+decision_for(resource) := object.union(
+	{
+		"allow": allow,
+		"visible": _visible(resource, profiles, exceeded),
+		"reasons": _reasons(codes),
+		"redact": _redact(resource, profiles, allow),
+	},
+	_step_up(codes),
+) if {
+	profiles := roles.assessment(resource)
+	exceeded := agents.exceeded(resource)
+	codes := _reason_codes(resource, profiles, exceeded)
+	allow := _allowed(profiles, codes)
 }
 
-default visible := false
+# Allowed when some profile grants the action and there is no reason to deny.
+_allowed(profiles, codes) if {
+	count(profiles.granting) > 0
+	count(codes) == 0
+} else := false
+
+default _visible(_, _, _) := false
 
 # A collection, a proposed account and the audit log hide nothing.
-visible if request.collection
+_visible(resource, _, _) if request.collection(resource)
 
-visible if request.account_proposal
+_visible(_, _, _) if request.account_proposal
 
-visible if request.audit_log
+_visible(_, _, _) if request.audit_log
 
-# Rule 10: an existing transaction is visible exactly when the caller may read it — scopes aside,
-# agent limits included. A caller who may not read it gets 404, so ids cannot be probed.
-visible if {
-	request.existing_transaction
-	count(roles.readers) > 0
-	count(agents.exceeded) == 0
+# An existing transaction is visible exactly when the caller may read it — scopes aside, agent
+# limits included. A caller who may not read it gets 404, so ids cannot be probed.
+_visible(resource, profiles, exceeded) if {
+	request.existing_transaction(resource)
+	count(profiles.readers) > 0
+	count(exceeded) == 0
 }
 
-# Rule 11: so is an existing account.
-visible if {
-	request.existing_account
-	count(roles.readers) > 0
+# So is an existing account.
+_visible(resource, profiles, _) if {
+	request.existing_account(resource)
+	count(profiles.readers) > 0
 }
 
-# Rule 11: a proposed transaction is visible exactly when the caller may see its account: one
-# created on an account the caller may not see answers as one on an account that does not exist.
-visible if {
+# A proposed transaction is visible exactly when the caller may see its account: one created on
+# an account the caller may not see answers as one on an account that does not exist.
+_visible(transaction, _, _) if {
 	request.transaction_proposal
-	count(roles.account_viewers) > 0
+	count(roles.account_viewers(transaction)) > 0
 }
 
-# Rule 1
-_codes_besides_step_up contains "unknown_action" if not scopes.known_action
-
-_codes_besides_step_up contains "insufficient_scope" if scopes.missing
-
-_codes_besides_step_up contains "unsupported_resource" if request.mismatched_resource
-
-# Rules 2–7 and 11: only when no profile grants the action, the reasons each one gives.
-_codes_besides_step_up contains code if {
-	scopes.known_action
-	count(roles.granting) == 0
-	some code in roles.refusals
-}
-
-# Rules 4, 6, 10: separation of duties, on top of every role.
-_codes_besides_step_up contains code if some code in duties.violations
-
-# Rule 11: account status and departments, on top of every role.
-_codes_besides_step_up contains code if some code in accounts.violations
-
-# Rule 8: agent limits, on top of every role.
-_codes_besides_step_up contains code if some code in agents.exceeded
-
-_codes_besides_step_up contains "agent_create_limit" if agents.create_limit_exceeded
-
-# Rule 9: step-up is asked for only when it is all that stands in the way.
-_step_up_missing if {
-	count(_codes_besides_step_up) == 0
-	stepup.required
+# The reasons to deny; step-up is asked for only when it is all that stands in the way.
+_reason_codes(resource, profiles, exceeded) := codes if {
+	codes := _codes_besides_step_up(resource, profiles, exceeded)
+	count(codes) > 0
+} else := {"step_up_required"} if {
+	stepup.required(resource)
 	not stepup.satisfied
+} else := set()
+
+_codes_besides_step_up(resource, profiles, exceeded) := {code |
+	some codes in [
+		_request_codes(resource),
+		_role_refusals(profiles),
+		duties.violations(resource),
+		accounts.violations(resource),
+		exceeded,
+	]
+	some code in codes
 }
 
-_reason_codes contains code if some code in _codes_besides_step_up
+# What is wrong with the request itself: the action, the scope, the resource's type; and a
+# public-client agent's create above the cap.
+_request_codes(resource) := {code |
+	some code in ["unknown_action", "insufficient_scope", "unsupported_resource", "agent_create_limit"]
+	_denies(code, resource)
+}
 
-_reason_codes contains "step_up_required" if _step_up_missing
+_denies("unknown_action", _) if not scopes.known_action
+
+_denies("insufficient_scope", _) if scopes.missing
+
+_denies("unsupported_resource", resource) if request.mismatched_resource(resource)
+
+_denies("agent_create_limit", transaction) if agents.create_limit_exceeded(transaction)
+
+# Only when no profile grants a known action, the reasons each one gives. Separation of duties,
+# account status and agent limits apply on top of every role.
+_role_refusals(profiles) := profiles.refusals if {
+	scopes.known_action
+	count(profiles.granting) == 0
+} else := set()
 
 # A code without a message keeps the code as its message: a reason is never dropped.
-_reasons := [reason |
-	some code in sort(_reason_codes)
+_reasons(codes) := [reason |
+	some code in sort(codes)
 	message := object.get(reasons.messages, code, code)
 	reason := object.union({"code": code, "message": message}, object.get(_details, code, {}))
 ]
@@ -128,16 +145,16 @@ _reasons := [reason |
 # insufficient_scope names the scope (RFC 6750 challenge).
 _details["insufficient_scope"] := {"scope": scopes.missing}
 
-default _redact := []
+# Redacted: what every profile that reads the transaction redacts, when the caller is allowed.
+_redact(resource, profiles, allowed) := sort(roles.redacted_fields(profiles.readers)) if {
+	allowed
+	request.one_transaction(resource)
+} else := []
 
-_redact := sort(roles.redacted_fields) if {
-	allow
-	request.one_transaction
-}
+# The challenge, when step-up is all that stands in the way (RFC 9470).
+default _step_up(_) := {}
 
-default _step_up := {}
-
-_step_up := {"step_up": stepup.challenge} if _step_up_missing
+_step_up(codes) := {"step_up": stepup.challenge} if "step_up_required" in codes
 
 default _clauses := []
 

@@ -138,6 +138,37 @@ test_allow_batch_of_nothing_is_empty if {
 	result == {"decisions": []}
 }
 
+test_allow_batch_decides_each_resource_as_decision_does if {
+	manager := object.union(_manager, _mfa)
+	resources := [
+		_tx,
+		object.union(_tx, {"owner": "bob", "status": "settled"}),
+		object.union(_tx, {"department": "private", "amount_minor": 9000000}),
+		object.union(_tx, {"account": object.union(_account, {"status": "frozen"})}),
+		null,
+	]
+	every action in ["transactions:read", "transactions:approve", "transactions:delete"] {
+		result := authz.batch with input as object.union(_input(manager, action, null), {"resources": resources})
+		result.decisions == [d |
+			some resource in resources
+			d := _decide(manager, action, resource)
+		]
+	}
+}
+
+test_deny_decision_without_a_resource_is_the_decision_on_null if {
+	no_resource := object.remove(_input(_alice, "transactions:read", null), ["resource"])
+	d := authz.decision with input as no_resource
+	d == {
+		"allow": false, "visible": false, "redact": [],
+		"reasons": [
+			{"code": "not_owner", "message": "the transaction or account belongs to another customer"},
+			{"code": "unsupported_resource", "message": "the resource is not of the type the action is about"},
+		],
+	}
+	d == _decide(_alice, "transactions:read", null)
+}
+
 test_allow_list_filter_for_customer if {
 	f := authz.list_filter with input as _input(_alice, "transactions:list", null)
 	f == {"any_of": [{"owner": "alice"}]}

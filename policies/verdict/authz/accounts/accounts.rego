@@ -9,42 +9,48 @@ package verdict.authz.accounts
 import data.verdict.authz.request
 import data.verdict.config
 
+# The reason codes of what the resource's account status or department forbids.
+violations(resource) := {code |
+	some code in ["account_not_open", "account_not_frozen", "account_mismatch", "unknown_department"]
+	_violated(code, resource)
+}
+
 # A frozen account takes no new transaction and no approval; a transaction without an account
 # belongs to no open one.
-violations contains "account_not_open" if {
+_violated("account_not_open", transaction) if {
 	input.action in {"transactions:create", "transactions:approve"}
-	not input.resource.account.status == "open"
+	not transaction.account.status == "open"
+}
+
+# Only an open account is frozen,
+_violated("account_not_open", account) if {
+	input.action == "accounts:freeze"
+	not account.status == "open"
+}
+
+# and only a frozen one unfrozen.
+_violated("account_not_frozen", account) if {
+	input.action == "accounts:unfreeze"
+	not account.status == "frozen"
 }
 
 # A proposed transaction takes its owner and department from its account (the service sets them
 # so); a proposal that says otherwise is refused rather than trusted.
-violations contains "account_mismatch" if {
+_violated("account_mismatch", transaction) if {
 	request.transaction_proposal
-	is_object(input.resource.account)
-	not _as_its_account
+	is_object(transaction.account)
+	not _as_its_account(transaction)
 }
 
-_as_its_account if {
-	input.resource.owner == input.resource.account.owner
-	input.resource.department == input.resource.account.department
-}
-
-# Only an open account is frozen,
-violations contains "account_not_open" if {
-	input.action == "accounts:freeze"
-	not input.resource.status == "open"
-}
-
-# and only a frozen one unfrozen.
-violations contains "account_not_frozen" if {
-	input.action == "accounts:unfreeze"
-	not input.resource.status == "frozen"
+_as_its_account(transaction) if {
+	transaction.owner == transaction.account.owner
+	transaction.department == transaction.account.department
 }
 
 # A new account belongs to a department the policy knows.
-violations contains "unknown_department" if {
+_violated("unknown_department", account) if {
 	request.account_proposal
-	not _known_department
+	not _known_department(account)
 }
 
-_known_department if config.departments[input.resource.department]
+_known_department(account) if config.departments[account.department]

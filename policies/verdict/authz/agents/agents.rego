@@ -58,35 +58,40 @@ amount_limit := to_number(digits) if {
 }
 
 # Limits the transaction — existing, or proposed (created now) — exceeds, as reason codes.
-exceeded contains "agent_age_limit" if {
-	request.one_transaction
+exceeded(resource) := {code |
+	request.one_transaction(resource)
+	some code in ["agent_age_limit", "agent_amount_limit", "agent_category_excluded"]
+	_exceeds(code, resource)
+}
+
+_exceeds("agent_age_limit", transaction) if {
 	_age_limited
-	not _recent_enough
+	not _recent_enough(transaction)
 }
 
-exceeded contains "agent_amount_limit" if {
-	request.one_transaction
+_exceeds("agent_amount_limit", transaction) if {
 	_amount_limited
-	not _small_enough
+	not _small_enough(transaction)
 }
 
-exceeded contains "agent_category_excluded" if {
-	request.one_transaction
+_exceeds("agent_category_excluded", transaction) if {
 	_categories_limited
-	not _category_allowed
+	not _category_allowed(transaction)
 }
 
-_recent_enough if clock.parse(input.resource.created_at) >= clock.parse(cutoff)
+_recent_enough(transaction) if clock.parse(transaction.created_at) >= _cutoff_ns
 
-_small_enough if {
-	is_number(input.resource.amount_minor)
-	input.resource.amount_minor <= amount_limit
+_cutoff_ns := clock.parse(cutoff)
+
+_small_enough(transaction) if {
+	is_number(transaction.amount_minor)
+	transaction.amount_minor <= amount_limit
 }
 
-_category_allowed if {
+_category_allowed(transaction) if {
 	_excluded_categories_usable
-	is_string(input.resource.category)
-	not input.resource.category in caller.claims.excluded_categories
+	is_string(transaction.category)
+	not transaction.category in caller.claims.excluded_categories
 }
 
 _excluded_categories_usable if {
@@ -97,15 +102,15 @@ _excluded_categories_usable if {
 }
 
 # A public-client agent proposes more than data allows for its currency.
-create_limit_exceeded if {
+create_limit_exceeded(transaction) if {
 	caller.public_agent
 	request.transaction_proposal
-	not _within_public_create_max
+	not _within_public_create_max(transaction)
 }
 
-_within_public_create_max if {
-	is_number(input.resource.amount_minor)
-	input.resource.amount_minor <= config.agents.public_create_max[input.resource.currency]
+_within_public_create_max(transaction) if {
+	is_number(transaction.amount_minor)
+	transaction.amount_minor <= config.agents.public_create_max[transaction.currency]
 }
 
 # The same limits as store conditions, added to every list_filter clause.

@@ -6,14 +6,15 @@ package verdict.authz.duties
 import data.verdict.authz.caller
 import data.verdict.authz.request
 
-# Nobody approves or rejects their own transaction.
-violations contains "self_approval" if {
+# The reason codes of the duties an approval or rejection of the transaction would break.
+violations(transaction) := {code |
 	input.action in request.approval_actions
-	input.resource.owner == caller.sub
+	some code in ["self_approval", "admin_approval"]
+	_violated(code, transaction)
 }
 
+# Nobody approves or rejects their own transaction.
+_violated("self_approval", transaction) if transaction.owner == caller.sub
+
 # Admins never approve or reject, whatever other roles they hold.
-violations contains "admin_approval" if {
-	input.action in request.approval_actions
-	"admin" in caller.roles
-}
+_violated("admin_approval", _) if "admin" in caller.roles

@@ -8,16 +8,16 @@ package verdict.authz.hours
 import data.verdict.authz.clock
 import data.verdict.config
 
-# Open from `open` (inclusive) to `close` (exclusive) on the listed days; an unknown department
-# is never open.
-open if {
-	department := config.departments[input.resource.department]
-	local := [clock.now_ns, department.time_zone]
-	time.weekday(local) in department.business_hours.days
+# The department (a name in data) is open now: from `open` (inclusive) to `close` (exclusive) on
+# the listed days. An unknown department is never open.
+open(department) if {
+	settings := config.departments[department]
+	local := [clock.now_ns, settings.time_zone]
+	time.weekday(local) in settings.business_hours.days
 	[hour, minute, second] := time.clock(local)
 	now := (((hour * 60) + minute) * 60) + second
-	_second_of_day(department.business_hours.open) <= now
-	now < _second_of_day(department.business_hours.close)
+	_second_of_day(settings.business_hours.open) <= now
+	now < _second_of_day(settings.business_hours.close)
 }
 
 # "09:30" → 34200

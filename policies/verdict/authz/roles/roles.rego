@@ -24,6 +24,28 @@ profiles_with_action contains name if {
 	input.action in profile.actions
 }
 
+# What the caller's profiles make of one resource, worked out once per resource:
+#   granting  the profiles that permit the action on it,
+#   refusals  why none does, as reason codes (read only when none does),
+#   readers   the profiles through which the caller may read it (visibility, redaction).
+assessment(resource) := {
+	"granting": {name |
+		some name in profiles_with_action
+		name in reached
+		not name in refused
+	},
+	"refusals": _refusal_codes(profile_refusals),
+	"readers": {name |
+		read_action := _read_action[request.resource_type(resource)]
+		some name in reached
+		read_action in profiles[name].actions
+	},
+} if {
+	reached := reaching(resource)
+	profile_refusals := _profile_refusals(resource, reached)
+	refused := {name | some [name, _] in profile_refusals}
+}
+
 # Whether a profile's reach covers a transaction or an account: own (the caller owns it),
 # department (it belongs to the caller's department) or all.
 _reaches(profile, _) if profile.reach == "all"
@@ -41,113 +63,110 @@ _reaches(profile, target) if {
 # Profiles whose reach covers the resource. A proposed transaction must be reached together with
 # its account (the service gives it the account's owner and department; without an account it
 # is reached by no one). Without one resource (a collection, the audit log) reach does not apply.
-reaching contains name if {
-	request.one_resource
-	not request.transaction_proposal
+reaching(resource) := {name |
 	some name, profile in profiles
-	_reaches(profile, input.resource)
-}
-
-reaching contains name if {
+	_reaches(profile, resource)
+	_reaches(profile, _proposal_account(resource))
+} if {
 	request.transaction_proposal
+} else := {name | some name, _ in profiles} if {
+	not request.one_resource(resource)
+} else := {name |
 	some name, profile in profiles
-	_reaches(profile, input.resource)
-	_reaches(profile, _proposal_account)
-}
-
-reaching contains name if {
-	not request.one_resource
-	some name, _ in profiles
+	_reaches(profile, resource)
 }
 
 # The account of a proposed transaction, when it has one.
-_proposal_account := input.resource.account if is_object(input.resource.account)
+_proposal_account(transaction) := transaction.account if is_object(transaction.account)
+
+# Why each profile that lists the action cannot take it on the resource, as [profile, reason
+# code] pairs.
+_profile_refusals(resource, reached) := {[name, code] |
+	some name in profiles_with_action
+	some codes in [
+		_out_of_reach(name, reached),
+		_unmet_conditions(profiles[name], resource),
+		approval_codes,
+	]
+	some code in codes
+} if {
+	approval_codes := _approval_refusals(resource)
+}
+
+_out_of_reach(name, reached) := {code |
+	not name in reached
+	code := _out_of_reach_code[profiles[name].reach]
+}
 
 _out_of_reach_code := {"own": "not_owner", "department": "other_department"}
 
-# Why a profile that lists the action cannot take it here, as [profile, reason code] pairs.
-_profile_refusals contains [name, _out_of_reach_code[profiles[name].reach]] if {
-	some name in profiles_with_action
-	not name in reaching
+# What a profile's own conditions in data forbid here.
+_unmet_conditions(profile, resource) := {code |
+	some code in ["not_pending", "other_department", "approval_limit_exceeded"]
+	_unmet(code, profile, resource)
 }
 
-# Rule 2: customers delete only while pending (data: pending_only).
-_profile_refusals contains [name, "not_pending"] if {
-	some name in profiles_with_action
-	input.action in object.get(profiles[name], "pending_only", [])
-	not input.resource.status == "pending"
+# Customers delete only while pending (data: pending_only).
+_unmet("not_pending", profile, transaction) if {
+	input.action in object.get(profile, "pending_only", [])
+	not transaction.status == "pending"
 }
 
-# Rule 11: customers open accounts in their home department only (data: home_department_only).
-_profile_refusals contains [name, "other_department"] if {
-	some name in profiles_with_action
-	input.action in object.get(profiles[name], "home_department_only", [])
-	not input.resource.department == caller.home_department
+# Customers open accounts in their home department only (data: home_department_only).
+_unmet("other_department", profile, account) if {
+	input.action in object.get(profile, "home_department_only", [])
+	not account.department == caller.home_department
 }
 
-# Rule 4: approve and reject decide pending transactions only,
-_profile_refusals contains [name, "not_pending"] if {
-	some name in profiles_with_action
+# Approve and reject go up to the profile's approval limit in the transaction's currency.
+_unmet("approval_limit_exceeded", profile, transaction) if {
 	input.action in request.approval_actions
-	not input.resource.status == "pending"
+	not _within_approval_limit(profile, transaction)
 }
 
-# up to the profile's approval limit in the transaction's currency,
-_profile_refusals contains [name, "approval_limit_exceeded"] if {
-	some name in profiles_with_action
+_within_approval_limit(profile, transaction) if {
+	is_number(transaction.amount_minor)
+	transaction.amount_minor <= profile.approval_limits[transaction.currency]
+}
+
+# Approve and reject decide pending transactions only, in the business hours of the
+# transaction's department — whatever the profile (asked only when some profile lists the action).
+_approval_refusals(transaction) := {code |
 	input.action in request.approval_actions
-	not name in _within_approval_limit
+	count(profiles_with_action) > 0
+	some code in ["not_pending", "outside_business_hours"]
+	_approval_refused(code, transaction)
 }
 
-# in the business hours of the transaction's department.
-_profile_refusals contains [name, "outside_business_hours"] if {
-	some name in profiles_with_action
-	input.action in request.approval_actions
-	not hours.open
-}
+_approval_refused("not_pending", transaction) if not transaction.status == "pending"
 
-_within_approval_limit contains name if {
-	some name in profiles_with_action
-	limit := profiles[name].approval_limits[input.resource.currency]
-	is_number(input.resource.amount_minor)
-	input.resource.amount_minor <= limit
-}
+_approval_refused("outside_business_hours", transaction) if not _in_business_hours(transaction)
 
-_refused_profiles contains name if some [name, _] in _profile_refusals
+# A rule of its own: `not hours.open(transaction.department)` would fail, not hold, for a
+# transaction without a department (a negated call needs its arguments defined).
+_in_business_hours(transaction) if hours.open(transaction.department)
 
-# Profiles that permit the action on this resource.
-granting contains name if {
-	some name in profiles_with_action
-	name in reaching
-	not name in _refused_profiles
-}
-
-# Why nothing permits the action (used only when `granting` is empty).
-refusals contains "action_not_permitted" if count(profiles_with_action) == 0
-
-refusals contains code if some [_, code] in _profile_refusals
+# Why nothing permits the action (read only when nothing grants).
+_refusal_codes(profile_refusals) := {"action_not_permitted"} if {
+	count(profiles_with_action) == 0
+} else := {code | some [_, code] in profile_refusals}
 
 # The action that reads a resource of each type.
 _read_action := {"transaction": "transactions:read", "account": "accounts:read"}
 
-# Profiles through which the caller may read the resource (visibility, redaction).
-readers contains name if {
-	some name in reaching
-	_read_action[request.resource_type] in profiles[name].actions
-}
-
-# Rule 11: profiles through which the caller may see the account of a proposed transaction —
-# they read it, or they list transactions:create and reach it.
-account_viewers contains name if {
+# Profiles through which the caller may see the account of a proposed transaction — they read it,
+# or they list transactions:create and reach it.
+account_viewers(transaction) := {name |
 	request.transaction_proposal
+	account := _proposal_account(transaction)
 	some name, profile in profiles
 	some action in ["accounts:read", "transactions:create"]
 	action in profile.actions
-	_reaches(profile, _proposal_account)
+	_reaches(profile, account)
 }
 
-# Fields hidden from the caller: those every reading profile redacts.
-redacted_fields contains path if {
+# Fields hidden from a caller reading through the given profiles: those every one of them redacts.
+redacted_fields(readers) := {path |
 	some name in readers
 	some path in profiles[name].redact
 	every other in readers {

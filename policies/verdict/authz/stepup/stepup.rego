@@ -12,22 +12,22 @@ import data.verdict.authz.request
 import data.verdict.config
 
 # Creating above the create threshold of its currency (or in a currency without one),
-required if {
+required(transaction) if {
 	request.transaction_proposal
-	not _at_most(input.resource, config.step_up.thresholds.create)
+	not _at_most(transaction, config.step_up.thresholds.create)
 }
 
 # the actions that always need it (deleting, freezing and unfreezing accounts),
-required if input.action in config.step_up.always
+required(_) if input.action in config.step_up.always
 
 # approving above the approve threshold,
-required if {
+required(transaction) if {
 	input.action == "transactions:approve"
-	not _at_most(input.resource, config.step_up.thresholds.approve)
+	not _at_most(transaction, config.step_up.thresholds.approve)
 }
 
 # and any write by an AI agent (explicit user approval, rule 8).
-required if {
+required(_) if {
 	caller.agent
 	input.action in request.write_actions
 }

@@ -9,38 +9,51 @@ _tx := {
 
 _agent := {"sub": "alice", "client_id": "bot", "agent": {"id": "bot", "client_type": "public"}}
 
-_input(limits, resource) := {
+_input(limits) := {
 	"subject": {"claims": object.union(_agent, limits)},
 	"action": "transactions:read",
-	"resource": resource,
 	"environment": {"now": "2026-11-23T10:00:00Z"},
+}
+
+# The limits a transaction exceeds for an agent with the given limits, on a read or on a create.
+_exceeded(limits, transaction) := exceeded if {
+	exceeded := agents.exceeded(transaction) with input as _input(limits)
+}
+
+_exceeded_on_create(limits, transaction) := exceeded if {
+	create := object.union(_input(limits), {"action": "transactions:create"})
+	exceeded := agents.exceeded(transaction) with input as create
+}
+
+_over_create_cap(transaction) if {
+	agents.create_limit_exceeded(transaction) with input as object.union(_input({}), {"action": "transactions:create"})
 }
 
 test_allow_within_every_limit if {
 	limits := {"transaction_not_older_than": 4, "transaction_amount_limit": 12050, "excluded_categories": ["gambling"]}
-	count(agents.exceeded) == 0 with input as _input(limits, _tx)
+	count(_exceeded(limits, _tx)) == 0
 }
 
 test_deny_older_than_the_days if {
-	req := _input({"transaction_not_older_than": 3}, object.union(_tx, {"created_at": "2026-11-20T09:59:59Z"}))
-	agents.exceeded == {"agent_age_limit"} with input as req
-	agents.cutoff == "2026-11-20T10:00:00Z" with input as req
+	limits := {"transaction_not_older_than": 3}
+	_exceeded(limits, object.union(_tx, {"created_at": "2026-11-20T09:59:59Z"})) == {"agent_age_limit"}
+	agents.cutoff == "2026-11-20T10:00:00Z" with input as _input(limits)
 }
 
 test_deny_amount_above_the_limit if {
-	agents.exceeded == {"agent_amount_limit"} with input as _input({"transaction_amount_limit": 12049}, _tx)
+	_exceeded({"transaction_amount_limit": 12049}, _tx) == {"agent_amount_limit"}
 }
 
 test_deny_excluded_category if {
-	agents.exceeded == {"agent_category_excluded"} with input as _input({"excluded_categories": ["groceries"]}, _tx)
+	_exceeded({"excluded_categories": ["groceries"]}, _tx) == {"agent_category_excluded"}
 }
 
 test_deny_malformed_limits_hide_everything if {
 	limits := {"transaction_not_older_than": "30d", "transaction_amount_limit": 1.5, "excluded_categories": "gambling"}
 	every_limit := {"agent_age_limit", "agent_amount_limit", "agent_category_excluded"}
-	agents.exceeded == every_limit with input as _input(limits, _tx)
-	agents.unfilterable with input as _input({"transaction_not_older_than": -1}, _tx)
-	agents.unfilterable with input as _input({"excluded_categories": [1]}, _tx)
+	_exceeded(limits, _tx) == every_limit
+	agents.unfilterable with input as _input({"transaction_not_older_than": -1})
+	agents.unfilterable with input as _input({"excluded_categories": [1]})
 }
 
 test_allow_list_conditions_mirror_the_limits if {
@@ -53,55 +66,52 @@ test_allow_list_conditions_mirror_the_limits if {
 		"created_at_gte": "2026-10-24T10:00:00Z",
 		"amount_minor_lte": 100,
 		"category_not_in": ["crypto", "travel"],
-	} with input as _input(limits, null)
-	not agents.unfilterable with input as _input(limits, null)
+	} with input as _input(limits)
+	not agents.unfilterable with input as _input(limits)
 }
 
 test_allow_date_limit_starts_at_midnight_utc if {
-	req := _input({"transaction_not_older_than": "2026-11-20"}, object.union(_tx, {"created_at": "2026-11-20T00:00:00Z"}))
-	agents.cutoff == "2026-11-20T00:00:00Z" with input as req
-	count(agents.exceeded) == 0 with input as req
+	limits := {"transaction_not_older_than": "2026-11-20"}
+	agents.cutoff == "2026-11-20T00:00:00Z" with input as _input(limits)
+	count(_exceeded(limits, object.union(_tx, {"created_at": "2026-11-20T00:00:00Z"}))) == 0
 	earlier := object.union(_tx, {"created_at": "2026-11-19T23:59:59Z"})
-	agents.exceeded == {"agent_age_limit"} with input as _input({"transaction_not_older_than": "2026-11-20"}, earlier)
+	_exceeded(limits, earlier) == {"agent_age_limit"}
 }
 
 test_deny_age_limit_beyond_a_hundred_years if {
-	agents.cutoff == "1926-12-18T10:00:00Z" with input as _input({"transaction_not_older_than": 36500}, _tx)
-	agents.unfilterable with input as _input({"transaction_not_older_than": 36501}, _tx)
-	agents.unfilterable with input as _input({"transaction_not_older_than": "1799-12-31"}, _tx)
+	agents.cutoff == "1926-12-18T10:00:00Z" with input as _input({"transaction_not_older_than": 36500})
+	agents.unfilterable with input as _input({"transaction_not_older_than": 36501})
+	agents.unfilterable with input as _input({"transaction_not_older_than": "1799-12-31"})
 }
 
 test_deny_date_limit_that_is_not_a_full_date if {
-	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-02-29"}, _tx)
-	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-11-20T00:00:00Z"}, _tx)
-	not agents.cutoff with input as _input({"transaction_not_older_than": "30"}, _tx)
-	agents.unfilterable with input as _input({"transaction_not_older_than": "20261120"}, _tx)
+	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-02-29"})
+	not agents.cutoff with input as _input({"transaction_not_older_than": "2026-11-20T00:00:00Z"})
+	not agents.cutoff with input as _input({"transaction_not_older_than": "30"})
+	agents.unfilterable with input as _input({"transaction_not_older_than": "20261120"})
 }
 
 test_allow_amount_limit_as_a_string_of_digits if {
-	agents.amount_limit == 12050 with input as _input({"transaction_amount_limit": "12050"}, _tx)
-	count(agents.exceeded) == 0 with input as _input({"transaction_amount_limit": "12050"}, _tx)
-	agents.exceeded == {"agent_amount_limit"} with input as _input({"transaction_amount_limit": "12049"}, _tx)
-	agents.list_conditions == {"amount_minor_lte": 1000} with input as _input({"transaction_amount_limit": "1000"}, null)
+	agents.amount_limit == 12050 with input as _input({"transaction_amount_limit": "12050"})
+	count(_exceeded({"transaction_amount_limit": "12050"}, _tx)) == 0
+	_exceeded({"transaction_amount_limit": "12049"}, _tx) == {"agent_amount_limit"}
+	agents.list_conditions == {"amount_minor_lte": 1000} with input as _input({"transaction_amount_limit": "1000"})
 }
 
 test_deny_amount_limit_strings_that_are_not_digits if {
 	every limit in ["", "-1", "+5", "1e3", "1 000", "1000.0", "1234567890123456"] {
-		not agents.amount_limit with input as _input({"transaction_amount_limit": limit}, _tx)
-		agents.unfilterable with input as _input({"transaction_amount_limit": limit}, _tx)
+		not agents.amount_limit with input as _input({"transaction_amount_limit": limit})
+		agents.unfilterable with input as _input({"transaction_amount_limit": limit})
 	}
 }
 
 test_deny_proposal_outside_the_limits if {
 	limits := {"transaction_amount_limit": 100000, "excluded_categories": ["gambling"]}
 	proposal := object.union(_tx, {"amount_minor": 900000, "category": "gambling"})
-	create := object.union(_input(limits, proposal), {"action": "transactions:create"})
-	agents.exceeded == {"agent_amount_limit", "agent_category_excluded"} with input as create
+	_exceeded_on_create(limits, proposal) == {"agent_amount_limit", "agent_category_excluded"}
 }
 
 test_deny_public_agent_create_above_the_cap if {
-	create := object.union(_input({}, object.union(_tx, {"amount_minor": 50001})), {"action": "transactions:create"})
-	agents.create_limit_exceeded with input as create
-	at_cap := object.union(_input({}, object.union(_tx, {"amount_minor": 50000})), {"action": "transactions:create"})
-	not agents.create_limit_exceeded with input as at_cap
+	_over_create_cap(object.union(_tx, {"amount_minor": 50001}))
+	not _over_create_cap(object.union(_tx, {"amount_minor": 50000}))
 }

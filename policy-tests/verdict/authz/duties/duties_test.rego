@@ -2,26 +2,20 @@ package verdict.authz.duties_test
 
 import data.verdict.authz.duties
 
+_violations(action, claims, transaction) := violations if {
+	violations := duties.violations(transaction) with input as {"action": action, "subject": {"claims": claims}}
+}
+
 test_deny_approving_own_transaction if {
-	duties.violations == {"self_approval"} with input as {
-		"action": "transactions:approve",
-		"subject": {"claims": {"sub": "mia", "roles": ["manager"]}},
-		"resource": {"owner": "mia"},
-	}
+	manager := {"sub": "mia", "roles": ["manager"]}
+	_violations("transactions:approve", manager, {"owner": "mia"}) == {"self_approval"}
 }
 
 test_deny_admin_never_approves_or_rejects if {
-	duties.violations == {"admin_approval"} with input as {
-		"action": "transactions:reject",
-		"subject": {"claims": {"sub": "root", "roles": ["manager", "admin"]}},
-		"resource": {"owner": "alice"},
-	}
+	root := {"sub": "root", "roles": ["manager", "admin"]}
+	_violations("transactions:reject", root, {"owner": "alice"}) == {"admin_approval"}
 }
 
 test_allow_no_duty_conflict_outside_approvals if {
-	count(duties.violations) == 0 with input as {
-		"action": "transactions:read",
-		"subject": {"claims": {"sub": "root", "roles": ["admin"]}},
-		"resource": {"owner": "root"},
-	}
+	count(_violations("transactions:read", {"sub": "root", "roles": ["admin"]}, {"owner": "root"})) == 0
 }

@@ -4,7 +4,7 @@ import data.verdict.authz.hours
 import data.verdict.config
 
 _open_at(department, now) if {
-	hours.open with input as {"resource": {"department": department}, "environment": {"now": now}}
+	hours.open(department) with input.environment.now as now
 }
 
 test_allow_retail_opens_at_nine_berlin_time if {
