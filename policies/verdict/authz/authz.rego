@@ -17,7 +17,9 @@ import data.verdict.authz.stepup
 
 # METADATA
 # title: Decision
-# description: allow, visible, reasons, redact and, when step-up would allow, step_up.
+# description: |
+#   allow, visible, reasons, redact and, when step-up would allow, step_up, on input.resource
+#   (on null when the input has none, as batch decides a null element).
 # entrypoint: true
 decision := decision_for(_resource)
 
@@ -40,8 +42,12 @@ batch := {"decisions": [decision_for(resource) | some resource in input.resource
 # entrypoint: true
 list_filter := {"any_of": _clauses}
 
-# The decision on one resource for the input's subject, action and environment. What the
-# caller's profiles make of it and the agent limits it exceeds are worked out once.
+# METADATA
+# title: Decision on a resource
+# description: |
+#   The decision on one resource for the input's subject, action and environment; `decision` and
+#   each element of `batch`. What the caller's profiles make of the resource and the agent limits
+#   it exceeds are worked out once.
 decision_for(resource) := object.union(
 	{
 		"allow": allow,

@@ -1,15 +1,19 @@
 # METADATA
 # title: Accounts
 # description: |
-#   Rule 11, on top of every role: what an account's status allows, and that a new account belongs
-#   to a department in data (policies/data/departments.yaml). Every transaction belongs to an
-#   account; the service sends it as `resource.account`.
+#   On top of every role: what an account's status allows, and that a new account belongs to a
+#   department in data (policies/data/departments.yaml; policies/README.md, rule 11). Every
+#   transaction belongs to an account; the service sends it as `resource.account`.
 package verdict.authz.accounts
 
 import data.verdict.authz.request
 import data.verdict.config
 
-# The reason codes of what the resource's account status or department forbids.
+# METADATA
+# title: Violations
+# description: |
+#   The reason codes of what the account's status or department forbids: the resource's own
+#   account (freeze, unfreeze, open) or a transaction's `account` (create, approve).
 violations(resource) := {code |
 	some code in ["account_not_open", "account_not_frozen", "account_mismatch", "unknown_department"]
 	_violated(code, resource)

@@ -1,7 +1,8 @@
 # METADATA
 # title: AI agents
 # description: |
-#   Rule 8: the limits an access token carries for AI-agent traffic — transaction_not_older_than
+#   The limits an access token carries for AI-agent traffic (policies/README.md, rule 8) —
+#   transaction_not_older_than
 #   (integer days, or an RFC 3339 full-date), transaction_amount_limit (integer minor units, or a
 #   string of digits), excluded_categories. They apply to every transaction the caller touches,
 #   existing or proposed: an existing transaction outside them does not exist for the caller (not
@@ -21,8 +22,13 @@ _amount_limited if caller.claims.transaction_amount_limit != null
 
 _categories_limited if caller.claims.excluded_categories != null
 
-# The oldest `created_at` the token may see, in UTC: `now` minus a whole number of days, to the
-# second,
+# METADATA
+# title: Age cutoff
+# description: |
+#   The oldest `created_at` the token may see, in UTC: `now` minus a whole number of days (at
+#   most a hundred years), to the second, or the start (00:00:00Z) of an RFC 3339 full-date,
+#   "2025-10-01", that is a calendar date.
+# scope: document
 cutoff := clock.format(time.add_date(clock.now_ns, 0, 0, 0 - days)) if {
 	days := caller.claims.transaction_not_older_than
 	is_number(days)
@@ -31,7 +37,6 @@ cutoff := clock.format(time.add_date(clock.now_ns, 0, 0, 0 - days)) if {
 	floor(days) == days
 }
 
-# or the start (00:00:00Z) of an RFC 3339 full-date, "2025-10-01", that is a calendar date.
 cutoff := midnight if {
 	date := caller.claims.transaction_not_older_than
 	is_string(date)
@@ -43,8 +48,12 @@ cutoff := midnight if {
 # A hundred years: `now` minus more could leave the years the time built-ins hold (clock.parse).
 _max_days := 36500
 
-# The largest `amount_minor` the token may see: an integer, or a string of at most 15 digits (so
-# that the number is exact in every JSON reader the store uses).
+# METADATA
+# title: Amount limit
+# description: |
+#   The largest `amount_minor` the token may see: an integer, or a string of at most 15 digits
+#   (so that the number is exact in every JSON reader the store uses).
+# scope: document
 amount_limit := limit if {
 	limit := caller.claims.transaction_amount_limit
 	is_number(limit)
@@ -57,7 +66,11 @@ amount_limit := to_number(digits) if {
 	regex.match(`^[0-9]{1,15}$`, digits)
 }
 
-# Limits the transaction — existing, or proposed (created now) — exceeds, as reason codes.
+# METADATA
+# title: Exceeded limits
+# description: |
+#   The limits the transaction — existing, or proposed (created now) — exceeds, as reason codes;
+#   none for a request about no transaction.
 exceeded(resource) := {code |
 	request.one_transaction(resource)
 	some code in ["agent_age_limit", "agent_amount_limit", "agent_category_excluded"]
@@ -101,7 +114,9 @@ _excluded_categories_usable if {
 	}
 }
 
-# A public-client agent proposes more than data allows for its currency.
+# METADATA
+# title: Create limit exceeded
+# description: A public-client agent proposes more than data allows for the transaction's currency.
 create_limit_exceeded(transaction) if {
 	caller.public_agent
 	request.transaction_proposal
@@ -113,14 +128,22 @@ _within_public_create_max(transaction) if {
 	transaction.amount_minor <= config.agents.public_create_max[transaction.currency]
 }
 
-# The same limits as store conditions, added to every list_filter clause.
+# METADATA
+# title: List conditions
+# description: The same limits as store conditions, added to every list_filter clause.
+# scope: document
 list_conditions["created_at_gte"] := cutoff if _age_limited
 
 list_conditions["amount_minor_lte"] := amount_limit if _amount_limited
 
 list_conditions["category_not_in"] := sort(caller.claims.excluded_categories) if _categories_limited
 
-# A limit that cannot become a store condition hides every row, as reads of every row are denied.
+# METADATA
+# title: Unfilterable
+# description: |
+#   A limit the token carries cannot become a store condition: it hides every row, as reads of
+#   every row are denied.
+# scope: document
 unfilterable if {
 	_age_limited
 	not cutoff

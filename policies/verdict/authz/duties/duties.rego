@@ -1,12 +1,16 @@
 # METADATA
 # title: Separation of duties
-# description: Rules 4, 6 and 10 — on top of every role, whatever the profiles in data say.
+# description: |
+#   On top of every role, whatever the profiles in data say: nobody approves or rejects their own
+#   transaction, and admins never approve or reject (policies/README.md, rules 4, 6 and 10).
 package verdict.authz.duties
 
 import data.verdict.authz.caller
 import data.verdict.authz.request
 
-# The reason codes of the duties an approval or rejection of the transaction would break.
+# METADATA
+# title: Violations
+# description: The reason codes of the duties that approving or rejecting the transaction breaks.
 violations(transaction) := {code |
 	input.action in request.approval_actions
 	some code in ["self_approval", "admin_approval"]

@@ -1,15 +1,22 @@
 # METADATA
 # title: Business hours
 # description: |
-#   Rule 4: whether the transaction's department is open at the request's time, on the wall clock
-#   of the department's IANA time zone (policies/data/departments.yaml), daylight saving included.
+#   Whether a department is open at the request's time, on the wall clock of its IANA time zone
+#   (policies/data/departments.yaml), daylight saving included: managers approve and reject only
+#   then (policies/README.md, rule 4).
+# related_resources:
+#   - ref: https://www.iana.org/time-zones
+#     description: IANA time zone database
 package verdict.authz.hours
 
 import data.verdict.authz.clock
 import data.verdict.config
 
-# The department (a name in data) is open now: from `open` (inclusive) to `close` (exclusive) on
-# the listed days. An unknown department is never open.
+# METADATA
+# title: Open
+# description: |
+#   The department (a name in data) is open now: from `open` (inclusive) to `close` (exclusive)
+#   on the listed days. An unknown department is never open.
 open(department) if {
 	settings := config.departments[department]
 	local := [clock.now_ns, settings.time_zone]

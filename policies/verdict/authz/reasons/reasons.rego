@@ -3,6 +3,9 @@
 # description: The message of every reason code a decision can carry; codes are stable API.
 package verdict.authz.reasons
 
+# METADATA
+# title: Messages
+# description: Reason code → message; fixed strings, so decisions compare exactly.
 messages := {
 	"account_mismatch": "the transaction's owner or department is not its account's",
 	"account_not_frozen": "the account is not frozen",

@@ -1,9 +1,9 @@
 # METADATA
 # title: Roles
 # description: |
-#   Rules 2–7, 10 and 11: what customers, staff roles and service clients may do with transactions
-#   and accounts, from the profiles in data (policies/data/roles.yaml, service-clients.yaml). A
-#   caller with several roles gets the union of their profiles.
+#   What customers, staff roles and service clients may do with transactions and accounts, from
+#   the profiles in data (policies/data/roles.yaml, service-clients.yaml; policies/README.md,
+#   rules 2–7, 10 and 11). A caller with several roles gets the union of their profiles.
 package verdict.authz.roles
 
 import data.verdict.authz.caller
@@ -11,23 +11,31 @@ import data.verdict.authz.hours
 import data.verdict.authz.request
 import data.verdict.config
 
-# The caller's profiles, by name.
+# METADATA
+# title: Profiles
+# description: The caller's profiles from data, by name (customer, a role, service_client).
+# scope: document
 profiles["customer"] := config.customer if caller.customer
 
 profiles[role] := config.roles[role] if some role in caller.roles
 
 profiles["service_client"] := config.service_clients[caller.claims.client_id] if caller.service_client
 
-# Profiles that list the requested action.
+# METADATA
+# title: Profiles with the action
+# description: The caller's profiles that list the requested action.
 profiles_with_action contains name if {
 	some name, profile in profiles
 	input.action in profile.actions
 }
 
-# What the caller's profiles make of one resource, worked out once per resource:
-#   granting  the profiles that permit the action on it,
-#   refusals  why none does, as reason codes (read only when none does),
-#   readers   the profiles through which the caller may read it (visibility, redaction).
+# METADATA
+# title: Assessment
+# description: |
+#   What the caller's profiles make of one resource, worked out once per resource:
+#   `granting`, the profiles that permit the action on it; `refusals`, why none does, as reason
+#   codes (read only when none does); `readers`, the profiles through which the caller may read
+#   it (visibility, redaction).
 assessment(resource) := {
 	"granting": {name |
 		some name in profiles_with_action
@@ -60,9 +68,13 @@ _reaches(profile, target) if {
 	target.department == caller.department
 }
 
-# Profiles whose reach covers the resource. A proposed transaction must be reached together with
-# its account (the service gives it the account's owner and department; without an account it
-# is reached by no one). Without one resource (a collection, the audit log) reach does not apply.
+# METADATA
+# title: Reaching profiles
+# description: |
+#   The profiles whose reach covers the resource. A proposed transaction must be reached together
+#   with its account (the service gives it the account's owner and department; without an
+#   account it is reached by no one). Without one resource (a collection, the audit log) reach
+#   does not apply: every profile.
 reaching(resource) := {name |
 	some name, profile in profiles
 	_reaches(profile, resource)
@@ -154,8 +166,11 @@ _refusal_codes(profile_refusals) := {"action_not_permitted"} if {
 # The action that reads a resource of each type.
 _read_action := {"transaction": "transactions:read", "account": "accounts:read"}
 
-# Profiles through which the caller may see the account of a proposed transaction — they read it,
-# or they list transactions:create and reach it.
+# METADATA
+# title: Account viewers
+# description: |
+#   The profiles through which the caller may see the account of a proposed transaction: they
+#   read accounts, or list transactions:create, and reach it.
 account_viewers(transaction) := {name |
 	request.transaction_proposal
 	account := _proposal_account(transaction)
@@ -165,7 +180,11 @@ account_viewers(transaction) := {name |
 	_reaches(profile, account)
 }
 
-# Fields hidden from a caller reading through the given profiles: those every one of them redacts.
+# METADATA
+# title: Redacted fields
+# description: |
+#   The fields hidden from a caller reading through the given profiles: those every one of them
+#   redacts (a field any reading profile shows is shown).
 redacted_fields(readers) := {path |
 	some name in readers
 	some path in profiles[name].redact
@@ -174,8 +193,7 @@ redacted_fields(readers) := {path |
 	}
 }
 
-# For list_filter: one store clause per reach of a profile that lists the (list) action; `all`
-# covers the others.
+# The reaches of the profiles that list the (list) action.
 _list_reaches contains profile.reach if {
 	some profile in profiles
 	input.action in profile.actions
@@ -185,6 +203,12 @@ _reach_clause["own"] := {"owner": caller.sub} if is_string(caller.sub)
 
 _reach_clause["department"] := {"department": caller.department} if is_string(caller.department)
 
+# METADATA
+# title: List clauses
+# description: |
+#   For list_filter: one store clause per reach of a profile that lists the (list) action; `all`
+#   covers the others.
+# scope: document
 list_clauses := [{}] if "all" in _list_reaches
 
 list_clauses := [clause |

@@ -1,9 +1,16 @@
 # METADATA
 # title: Scopes
-# description: Rule 1 — scopes gate actions.
+# description: |
+#   Scopes gate actions (policies/README.md, rule 1): each action needs one scope of the access
+#   token, matched exactly.
+# related_resources:
+#   - ref: https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+#     description: RFC 6750 insufficient_scope
 package verdict.authz.scopes
 
-# The scope each action needs. An action not listed here is unknown and denied.
+# METADATA
+# title: Required scope
+# description: The scope each action needs. An action not listed here is unknown and denied.
 required := {
 	"transactions:list": "transactions:read",
 	"transactions:read": "transactions:read",
@@ -20,14 +27,21 @@ required := {
 	"audit:read": "audit:read",
 }
 
+# METADATA
+# title: Known action
+# description: The action is one of those the policy knows.
 known_action if required[input.action]
 
-# The scopes of the token (`scope` is space-separated).
+# METADATA
+# title: Granted scopes
+# description: The scopes of the access token (`scope` is space-separated).
 granted contains scope if {
 	is_string(input.subject.claims.scope)
 	some scope in split(input.subject.claims.scope, " ")
 	scope != ""
 }
 
-# The scope the action needs and the token lacks.
+# METADATA
+# title: Missing scope
+# description: The scope the action needs and the token lacks.
 missing := required[input.action] if not required[input.action] in granted
