@@ -55,7 +55,7 @@ test_deny_missing_scope_names_the_scope if {
 	}]
 }
 
-test_deny_unknown_action if {
+test_deny_action_the_policy_does_not_know if {
 	d := _decide(_alice, "transactions:transfer", _tx)
 	d.allow == false
 	_codes(d) == ["unknown_action"]
@@ -80,7 +80,7 @@ test_allow_union_of_roles_shows_what_any_reading_role_shows if {
 	d.redact == []
 }
 
-test_deny_redaction_only_when_allowed if {
+test_deny_denied_read_redacts_nothing if {
 	support := object.union(_alice, {"sub": "sam", "roles": ["support"], "department": "retail", "scope": ""})
 	d := _decide(support, "transactions:read", _tx)
 	d.allow == false
@@ -107,7 +107,7 @@ test_deny_step_up_not_asked_when_denied_anyway if {
 	not d.step_up
 }
 
-test_allow_collection_list_gate if {
+test_allow_customer_passes_the_list_gate if {
 	d := _decide(_alice, "transactions:list", {"type": "transaction"})
 	d.allow
 	d.visible
@@ -309,7 +309,7 @@ test_deny_list_filter_for_accounts_without_scope_is_empty if {
 	f == {"any_of": []}
 }
 
-test_allow_batch_of_accounts if {
+test_allow_batch_decides_each_account if {
 	resources := [_account_resource, object.union(_account_resource, {"id": "a2", "owner": "bob"})]
 	req := object.union(_input(_alice, "accounts:list", null), {"resources": resources})
 	result := authz.batch with input as req

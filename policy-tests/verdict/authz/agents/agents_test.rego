@@ -29,12 +29,12 @@ _over_create_cap(transaction) if {
 	agents.create_limit_exceeded(transaction) with input as object.union(_input({}), {"action": "transactions:create"})
 }
 
-test_allow_within_every_limit if {
+test_allow_transaction_within_every_agent_limit if {
 	limits := {"transaction_not_older_than": 4, "transaction_amount_limit": 12050, "excluded_categories": ["gambling"]}
 	count(_exceeded(limits, _tx)) == 0
 }
 
-test_deny_older_than_the_days if {
+test_deny_transaction_older_than_the_days_limit if {
 	limits := {"transaction_not_older_than": 3}
 	_exceeded(limits, object.union(_tx, {"created_at": "2026-11-20T09:59:59Z"})) == {"agent_age_limit"}
 	agents.cutoff == "2026-11-20T10:00:00Z" with input as _input(limits)
@@ -44,11 +44,11 @@ test_deny_amount_above_the_limit if {
 	_exceeded({"transaction_amount_limit": 12049}, _tx) == {"agent_amount_limit"}
 }
 
-test_deny_excluded_category if {
+test_deny_transaction_in_an_excluded_category if {
 	_exceeded({"excluded_categories": ["groceries"]}, _tx) == {"agent_category_excluded"}
 }
 
-test_deny_malformed_limits_hide_everything if {
+test_deny_malformed_limits_exceed_and_hide_everything if {
 	limits := {"transaction_not_older_than": "30d", "transaction_amount_limit": 1.5, "excluded_categories": "gambling"}
 	every_limit := {"agent_age_limit", "agent_amount_limit", "agent_category_excluded"}
 	_exceeded(limits, _tx) == every_limit

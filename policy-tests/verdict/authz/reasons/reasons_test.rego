@@ -2,7 +2,7 @@ package verdict.authz.reasons_test
 
 import data.verdict.authz.reasons
 
-test_allow_every_message_is_a_sentence if {
+test_allow_every_reason_code_is_snake_case_with_a_message if {
 	every code, message in reasons.messages {
 		regex.match(`^[a-z_]+$`, code)
 		count(message) > 10

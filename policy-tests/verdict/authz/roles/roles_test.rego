@@ -53,7 +53,7 @@ test_allow_manager_approves_within_limit_and_hours if {
 	_assess(_manager, "transactions:approve", _tx).granting == {"manager"}
 }
 
-test_deny_manager_approves_at_most_the_limit if {
+test_deny_manager_approves_up_to_the_limit_not_above if {
 	at_limit := object.union(_tx, {"amount_minor": 5000000})
 	_assess(_manager, "transactions:approve", at_limit).granting == {"manager"}
 	over := object.union(_tx, {"amount_minor": 5000001})
@@ -72,7 +72,7 @@ test_deny_manager_decides_pending_only_in_business_hours if {
 	assessed.refusals == {"not_pending", "outside_business_hours"}
 }
 
-test_allow_unknown_roles_grant_nothing if {
+test_deny_unknown_roles_grant_nothing if {
 	staff := {"sub": "x", "client_id": "web", "roles": ["janitor"]}
 	roles.profiles == {} with input as _input(staff, "transactions:read")
 	_assess(staff, "transactions:read", _tx).refusals == {"action_not_permitted"}
@@ -90,7 +90,7 @@ test_deny_unlisted_service_client_has_no_profile if {
 	roles.profiles == {} with input as _input(client, "transactions:read")
 }
 
-test_allow_list_clauses_per_reach if {
+test_allow_one_list_clause_per_reach_all_covers_the_rest if {
 	roles.list_clauses == [{"owner": "alice"}] with input as _input(_alice, "transactions:list")
 	roles.list_clauses == [{"department": "retail"}] with input as _input(_manager, "transactions:list")
 	admin := object.union(_manager, {"roles": ["manager", "admin"]})

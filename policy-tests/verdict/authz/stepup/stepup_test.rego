@@ -46,7 +46,7 @@ test_deny_agent_account_writes_need_step_up if {
 	not _required(agent, "accounts:list", 0)
 }
 
-test_allow_always_list_comes_from_data if {
+test_allow_delete_without_step_up_when_data_does_not_list_it if {
 	not _required({}, "transactions:delete", 1)
 		with config.step_up.always as ["accounts:freeze"]
 }
