@@ -30,7 +30,10 @@ export function sdkCustomBuiltins(): Record<CustomBuiltinName, SdkBuiltin> {
   };
 }
 
+/** The decimal text of an integer as bytes: digits and `-` only, so one byte a character. */
 function exactNumber(value: bigint): ArrayBuffer {
-  const bytes = new TextEncoder().encode(value.toString());
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const text = value.toString();
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes.buffer;
 }

@@ -48,7 +48,7 @@ export function resolveTimeZone(name: string): TimeZone | undefined {
   } catch {
     return undefined;
   }
-  const zone: TimeZone = { name, offsetAt: (epochSeconds) => offsetFromWallClock(format, epochSeconds) };
+  const zone = new IntlTimeZone(name, format);
   zones.set(name, zone);
   return zone;
 }
@@ -59,20 +59,88 @@ function isPlausibleName(name: string): boolean {
   return name.split('/').every((segment) => /^[A-Z]/.test(segment));
 }
 
+/** Seconds in one offset bucket: a UTC hour. */
+const BUCKET_SECONDS = 3600;
+
+/** Buckets kept per zone before the cache starts over; a long-running process asks for a few a day. */
+const MAX_BUCKETS = 4096;
+
+/**
+ * One UTC hour of a zone: the offset at its first second and, when the offset changes inside the
+ * hour, the first second of the new offset (`Infinity` when it does not change).
+ */
+interface Bucket {
+  readonly before: number;
+  readonly changeAt: number;
+  readonly after: number;
+}
+
+/** The bucket of an hour with more than one change, read from Intl on every call. */
+const UNCACHED: Bucket = { before: Number.NaN, changeAt: Number.NaN, after: Number.NaN };
+
+/**
+ * A zone whose offsets Intl answers. Offsets change only at transitions, so each UTC hour asked for
+ * is read once (two `formatToParts` calls at its ends, a binary search for the second of a
+ * transition inside it) and kept. Exact unless a zone changes its offset and back within one hour,
+ * which the IANA data does not do.
+ */
+class IntlTimeZone implements TimeZone {
+  readonly #format: Intl.DateTimeFormat;
+  readonly #buckets = new Map<number, Bucket>();
+
+  constructor(
+    readonly name: string,
+    format: Intl.DateTimeFormat,
+  ) {
+    this.#format = format;
+  }
+
+  offsetAt(epochSeconds: number): number {
+    const index = Math.floor(epochSeconds / BUCKET_SECONDS);
+    let bucket = this.#buckets.get(index);
+    if (!bucket) {
+      bucket = this.#read(index * BUCKET_SECONDS);
+      if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
+      this.#buckets.set(index, bucket);
+    }
+    if (bucket === UNCACHED) return offsetFromWallClock(this.#format, epochSeconds);
+    return epochSeconds < bucket.changeAt ? bucket.before : bucket.after;
+  }
+
+  #read(start: number): Bucket {
+    const before = offsetFromWallClock(this.#format, start);
+    const last = start + BUCKET_SECONDS - 1;
+    const after = offsetFromWallClock(this.#format, last);
+    if (after === before) return { before, changeAt: Number.POSITIVE_INFINITY, after };
+    // The first second whose offset is no longer `before`: low keeps `before`, high does not.
+    let low = start;
+    let high = last;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (offsetFromWallClock(this.#format, middle) === before) low = middle;
+      else high = middle;
+    }
+    // A second change inside the same hour: not cached, every second of it asks Intl.
+    if (offsetFromWallClock(this.#format, high) !== after) return UNCACHED;
+    return { before, changeAt: high, after };
+  }
+}
+
 /** The wall-clock time Intl shows for the instant, read back as if it were UTC, minus the instant. */
 function offsetFromWallClock(format: Intl.DateTimeFormat, epochSeconds: number): number {
-  const fields = new Map<string, number>();
-  for (const part of format.formatToParts(new Date(epochSeconds * 1000))) {
-    if (part.type !== 'literal') fields.set(part.type, Number(part.value));
+  let year = Number.NaN;
+  let month = Number.NaN;
+  let day = Number.NaN;
+  let hour = Number.NaN;
+  let minute = Number.NaN;
+  let second = Number.NaN;
+  for (const part of format.formatToParts(epochSeconds * 1000)) {
+    if (part.type === 'year') year = Number(part.value);
+    else if (part.type === 'month') month = Number(part.value);
+    else if (part.type === 'day') day = Number(part.value);
+    else if (part.type === 'hour') hour = Number(part.value);
+    else if (part.type === 'minute') minute = Number(part.value);
+    else if (part.type === 'second') second = Number(part.value);
   }
-  const field = (type: string): number => fields.get(type) ?? Number.NaN;
-  const wall = Date.UTC(
-    field('year'),
-    field('month') - 1,
-    field('day'),
-    field('hour'),
-    field('minute'),
-    field('second'),
-  );
-  return wall / 1000 - epochSeconds;
+  return Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - epochSeconds;
 }
