@@ -10,9 +10,9 @@ import { resolveTimeZone, UTC, type TimeZone } from './time-zone.js';
  * {@link BuiltinError}, as OPA raises a built-in error.
  *
  * Nanosecond arguments may be `number` or `bigint`. From WASM they are always `number`: the SDK
- * parses built-in arguments with `JSON.parse`, so a nanosecond value that is not a multiple of 256
- * (sub-microsecond digits around 2026) arrives rounded to the nearest double — second-precision
- * times, as policies use, are exact.
+ * parses built-in arguments with `JSON.parse`, so a nanosecond value beyond 2^53 arrives rounded to
+ * the nearest double. Its shortest decimal is read back, so values of up to 15 significant digits
+ * (second- and millisecond-precision times, as policies use) are exact over the whole int64 range.
  */
 
 /** Names of the built-ins the engine adds, for comparison with `policies/capabilities.json`. */
@@ -124,10 +124,22 @@ function toNanoseconds(name: string, value: unknown): bigint {
     return value;
   }
   if (typeof value !== 'number') throw new BuiltinError(name, 'operand 1 must be number');
-  if (!Number.isInteger(value)) throw new BuiltinError(name, 'timestamp too big');
-  const ns = BigInt(value);
-  if (ns < MIN_NS || ns > MAX_NS) throw new BuiltinError(name, 'timestamp too big');
-  return ns;
+  if (!Number.isInteger(value) || Math.abs(value) > 2 ** 63)
+    throw new BuiltinError(name, 'timestamp too big');
+  const ns = shortestInteger(value);
+  if (ns >= MIN_NS && ns <= MAX_NS) return ns;
+  const exact = BigInt(value);
+  if (exact < MIN_NS || exact > MAX_NS) throw new BuiltinError(name, 'timestamp too big');
+  return exact;
+}
+
+/**
+ * The integer with the fewest significant digits that rounds to `value`, which is the integer OPA
+ * had when it had at most 15: the SDK hands nanoseconds over through `JSON.parse`, which rounds
+ * beyond 2^53 (whole seconds after 2116 and before 1823 to ±512 ns, across a second boundary).
+ */
+function shortestInteger(value: number): bigint {
+  return BigInt(String(value));
 }
 
 function toInteger(name: string, value: unknown, position: number): bigint {
