@@ -5,6 +5,7 @@ import test from 'ava';
 import { buildPolicyVariant } from '../../../scripts/policy-variant.mjs';
 import { readTar } from '../../src/bundle/tar.js';
 import type { RunningSidecar } from '../../src/sidecar.js';
+import { fixtureResource } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/opa.js';
 import { post, startTestSidecar } from '../helpers/sidecar.js';
 import { tarGz } from '../helpers/tar-writer.js';
@@ -45,18 +46,10 @@ test.after.always(async () => {
   await dir.remove();
 });
 
-const ALICE_TRANSACTION = {
-  type: 'transaction',
+const ALICE_TRANSACTION = fixtureResource({
   id: 'tx-alice-pending',
-  owner: 'alice',
-  department: 'retail',
-  amount_minor: 12050,
-  currency: 'EUR',
-  category: 'groceries',
-  status: 'pending',
-  created_at: '2026-11-20T09:30:00Z',
   account: { id: 'acc-alice', owner: 'alice', department: 'retail', status: 'open' },
-};
+});
 
 function readBy(sub: string): unknown {
   return {
