@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { AccountStatus } from '../../src/accounts/model.js';
 import { createApp, type AppDeps } from '../../src/app.js';
 import type { JwtConfig } from '../../src/config.js';
 import type { ReadinessCheck } from '../../src/health.js';
@@ -178,11 +177,11 @@ export class Harness {
    * The account `acct-<owner>-<department>` (opened in the store on first use, with its audit
    * record): the account a test's customer creates transactions on.
    */
-  account(owner = 'alice', department = 'retail', status: AccountStatus = 'open'): Promise<string> {
-    const id = `acct-${owner}-${department}${status === 'open' ? '' : `-${status}`}`;
+  account(owner = 'alice', department = 'retail'): Promise<string> {
+    const id = `acct-${owner}-${department}`;
     let opened = this.#accounts.get(id);
     if (opened === undefined) {
-      opened = this.#openAccount(id, owner, department, status);
+      opened = this.#openAccount(id, owner, department);
       this.#accounts.set(id, opened);
     }
     return opened;
@@ -190,7 +189,7 @@ export class Harness {
 
   readonly #accounts = new Map<string, Promise<string>>();
 
-  async #openAccount(id: string, owner: string, department: string, status: AccountStatus): Promise<string> {
+  async #openAccount(id: string, owner: string, department: string): Promise<string> {
     if ((await this.store.getAccount(id)) === undefined) {
       await this.store.openAccount(
         {
@@ -198,7 +197,7 @@ export class Harness {
           owner,
           department,
           currency: 'EUR',
-          status,
+          status: 'open',
           created_at: new Date(FROZEN_NOW_MS - 86_400_000).toISOString(),
           version: 1,
         },
