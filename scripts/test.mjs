@@ -62,17 +62,17 @@ function runStep(command, args) {
 }
 
 for (const [name, [command, ...args]] of steps) {
-  process.stdout.write(`\n=== ${name}: ${command} ${args.join(' ')}\n`);
+  process.stdout.write(`\n>>> ${name}: ${command} ${args.join(' ')}\n`);
   const t0 = Date.now();
   const result = await runStep(command, args);
   count(result.output);
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   if (result.status !== 0) {
-    process.stdout.write(`\n=== ${name} FAILED after ${seconds}s\n`);
+    process.stdout.write(`\n>>> ${name} FAILED after ${seconds}s\n`);
     process.stdout.write(`tests: ${totals.passed} passed, ${Math.max(1, totals.failed)} failed\n`);
     process.exit(result.status ?? 1);
   }
-  process.stdout.write(`=== ${name} passed in ${seconds}s\n`);
+  process.stdout.write(`>>> ${name}: ok, ${seconds}s\n`);
 }
 process.stdout.write(`\nall test steps passed in ${((Date.now() - started) / 1000).toFixed(0)}s\n`);
 process.stdout.write(`tests: ${totals.passed} passed, ${totals.failed} failed\n`);
