@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm start`: runs the system on its embedded defaults — SQLite, development tokens — and prints
-// how to call it. DEVELOPMENT ONLY: the signing key and issuer are local stand-ins.
+// how to call it. DEVELOPMENT ONLY: the signing key and issuer are local stand-ins. The service and
+// the sidecar run their compiled JavaScript (`npm run build` → service/dist, sidecar/dist), built here
+// first: tsc is incremental, so a build with nothing changed takes about a second.
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+/** Node on compiled JavaScript; `production` selects the sidecar package's dist/ exports. */
+const node = [process.execPath, '--conditions=production'];
 const port = process.env.PORT ?? '8080';
 const env = {
   ...process.env,
@@ -36,7 +39,11 @@ const sidecarEnv = {
 };
 
 function start(name, args, childEnv = env) {
-  const child = spawn(tsx, args, { cwd: root, env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(node[0], [...node.slice(1), ...args], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     process.stderr.write(`start: ${name} stopped (${signal ?? `exit ${code}`}); stopping everything\n`);
@@ -68,19 +75,24 @@ async function waitReady(url, deadline) {
   return false;
 }
 
-const seeded = spawnSync(tsx, ['service/src/dev/seed-cli.ts', env.DATABASE_URL], {
+const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) {
+  process.stderr.write('start: npm run build failed\n');
+  process.exit(built.status ?? 1);
+}
+const seeded = spawnSync(node[0], [...node.slice(1), 'service/dist/dev/seed-cli.js', env.DATABASE_URL], {
   cwd: root,
   env,
   stdio: 'inherit',
 });
 if (seeded.status !== 0) process.exit(seeded.status ?? 1);
-start('dev issuer', ['service/src/dev/dev-issuer.ts']);
+start('dev issuer', ['service/dist/dev/dev-issuer.js']);
 await waitReady(env.JWKS_URL, Date.now() + 15_000);
 if (env.PDP_MODE === 'sidecar') {
-  start('sidecar', ['sidecar/src/main.ts'], sidecarEnv);
+  start('sidecar', ['sidecar/dist/main.js'], sidecarEnv);
   await waitReady(`http://127.0.0.1:${sidecarEnv.PORT}/health?bundles`, Date.now() + 15_000);
 }
-start('service', ['service/src/server.ts']);
+start('service', ['service/dist/server.js']);
 if (!(await waitReady(`http://127.0.0.1:${port}/health/ready`, Date.now() + 30_000))) {
   process.stderr.write('start: the service did not become ready in 30 s\n');
   stop(1);

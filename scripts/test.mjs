@@ -20,6 +20,8 @@ const steps = [
   ['alert rule tests', ['promtool', 'test', 'rules', 'compose/prometheus/alerts.test.yml']],
   ['sidecar tests', ['npm', 'test', '-w', 'sidecar']],
   ['policy decision tables', ['npm', 'test', '-w', 'policy-tests']],
+  // The compiled JavaScript production runs (service/dist, sidecar/dist); a service test runs it.
+  ['build', ['npm', 'run', 'build']],
   ['service tests', ['npm', 'test', '-w', 'service']],
   // The service fuzzed over its own /openapi.json by schemathesis (from .tools/venv), once per caller.
   ['schemathesis', ['node', '--import', 'tsx', 'service/test/e2e/schemathesis.ts']],
