@@ -19,16 +19,53 @@ now_ns := parse(input.environment.now)
 # title: Parse
 # description: |
 #   Nanoseconds since the epoch of an RFC 3339 timestamp with an optional fraction of a second
-#   and a zone (2026-11-23T10:00:00Z), undefined unless it is one: every field in range, the day
-#   in its month, the year in range, so no time built-in is called on a value it would refuse (in
-#   WASM a refusal is an evaluation error, not an undefined value).
+#   (up to nine digits) and a zone (2026-11-23T10:00:00Z, 2026-11-23T11:00:00.5+01:00), undefined
+#   unless it is one: every field in range, the day in its month, the year in range, so no time
+#   built-in is called on a value it would refuse (in WASM a refusal is an evaluation error, not
+#   an undefined value).
 parse(text) := time.parse_rfc3339_ns(text) if {
 	is_string(text)
-	regex.match(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`, text)
-	[year, month, day] := [to_number(part) | some part in split(split(text, "T")[0], "-")]
+	_in_layout(text)
+	[year, month, day] := [to_number(part) | some part in split(substring(text, 0, 10), "-")]
 	_first_year <= year
 	year <= _last_year
+	day >= 1
 	_in_month(year, month, day)
+	_time_in_range(substring(text, 11, 8))
+	_zone_in_range(text)
+}
+
+# The text has a timestamp's layout: digits where the layout has 0, and its other characters as
+# they are. No regex: in WASM every regex.match compiles its pattern anew, on each evaluation.
+_in_layout(text) if {
+	layout := strings.replace_n(_digits_as_zero, text)
+	startswith(layout, "0000-00-00T00:00:00")
+	some zone in ["Z", "+00:00", "-00:00"]
+	endswith(layout, zone)
+	trim_suffix(substring(layout, 19, -1), zone) in _fractions
+}
+
+_digits_as_zero := {"1": "0", "2": "0", "3": "0", "4": "0", "5": "0", "6": "0", "7": "0", "8": "0", "9": "0"}
+
+# No fraction, or a point and one to nine digits.
+_fractions := {"", ".0", ".00", ".000", ".0000", ".00000", ".000000", ".0000000", ".00000000", ".000000000"}
+
+# hh:mm:ss within a day. The fields are two digits each (the layout), so they compare as text
+# as they do as numbers.
+_time_in_range(hh_mm_ss) if {
+	substring(hh_mm_ss, 0, 2) <= "23"
+	substring(hh_mm_ss, 3, 2) <= "59"
+	substring(hh_mm_ss, 6, 2) <= "59"
+}
+
+_zone_in_range(text) if endswith(text, "Z")
+
+# +hh:mm or -hh:mm, less than a day.
+_zone_in_range(text) if {
+	offset := substring(text, count(text) - 5, 5)
+	not endswith(text, "Z")
+	substring(offset, 0, 2) <= "23"
+	substring(offset, 3, 2) <= "59"
 }
 
 # The years a timestamp may fall in: int64 nanoseconds reach from 1677-09-21 to 2262-04-11, and

@@ -115,3 +115,15 @@ test_deny_public_agent_create_above_the_cap if {
 	_over_create_cap(object.union(_tx, {"amount_minor": 50001}))
 	not _over_create_cap(object.union(_tx, {"amount_minor": 50000}))
 }
+
+test_deny_amount_limit_digits_other_than_ascii if {
+	every limit in ["\u0663", "\uff11", "12a", "12\n", " 12"] {
+		not agents.amount_limit with input as _input({"transaction_amount_limit": limit})
+	}
+}
+
+test_deny_date_limit_not_in_the_full_date_layout if {
+	every date in ["2026-1-20", "2026-11-2 ", "2026/11/20", "2026-11-20\n", "x026-11-20", "2026-11-20T", "02026-11-20"] {
+		not agents.cutoff with input as _input({"transaction_not_older_than": date})
+	}
+}

@@ -42,3 +42,37 @@ test_deny_years_outside_the_range_of_the_built_ins if {
 	not clock.parse("0001-01-01T00:00:00Z")
 	not clock.parse("2262-01-01T00:00:00Z")
 }
+
+test_allow_fractions_of_one_to_nine_digits_and_offsets_within_a_day if {
+	clock.parse("2026-11-23T10:00:00.5Z") == 1795428000500000000
+	clock.parse("2026-11-23T10:00:00.123456789Z") == 1795428000123456789
+	clock.parse("2026-11-23T10:00:00-00:00") == 1795428000000000000
+	clock.parse("2026-11-23T10:00:00+23:59") == 1795341660000000000
+	clock.parse("2026-11-23T10:00:00.25-23:59") == 1795514340250000000
+}
+
+# What Go's time.Parse would take but RFC 3339 (and the policy) does not.
+test_deny_layouts_other_than_rfc3339_are_undefined if {
+	every text in [
+		"2026-11-23T10:00:00.1234567891Z", # ten digits of a fraction
+		"2026-11-23T10:00:00.Z",
+		"2026-11-23T10:00:00,5Z",
+		"2026-11-23T9:00:00Z",
+		"2026-11-23t10:00:00Z",
+		"2026-11-23T10:00:00z",
+		"2026-11-23T10:00:00+01:60",
+		"2026-11-23T10:00:00+0100",
+		"2026-11-23T10:00Z",
+		"2026-11-23T10:00:00",
+		"2026-11-23",
+		" 2026-11-23T10:00:00Z",
+		"2026-11-23T10:00:00Z ",
+		"2026-11-23T10:00:00Z\n",
+		"+2026-11-23T10:00:00Z",
+		"2026-11-23T10:00:00\u0665Z", # an Arabic-Indic digit
+		"2026-11-23T10:00:0\uff10Z", # a fullwidth digit
+		"",
+	] {
+		not clock.parse(text)
+	}
+}
