@@ -6,12 +6,14 @@ import { auditRoutes } from './audit/routes.js';
 import { authenticate } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { AuthorizeDeps, AuthorizedState, RefusalRecorder } from './authz/authorize.js';
+import type { ResourceMetadataConfig } from './config.js';
 import type { Authorizer } from './authz/decision.js';
 import { liveness, publicRoutes, type ReadinessCheck } from './health.js';
 import { clientIp, TrustedProxies } from './http/client-ip.js';
 import { cors } from './http/cors.js';
 import { bodyLimit } from './http/json-body.js';
 import { problemDetails } from './http/problem.js';
+import { addProtectedResourceRoute, challengeResourceMetadata } from './http/protected-resource.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { requestLog } from './http/request-log.js';
@@ -33,6 +35,8 @@ export interface AppDeps {
   readonly corsOrigins: readonly string[];
   readonly trustedProxies: readonly string[];
   readonly rateLimitPerMin: number;
+  /** RFC 9728 metadata (RESOURCE_URL): served, and named in every Bearer challenge, when given. */
+  readonly resource?: ResourceMetadataConfig;
   /** The clock of decisions and timestamps (ms); tests freeze it. */
   readonly now: () => number;
   /** Where the app counts what it does; a fresh registry when not given. */
@@ -45,6 +49,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   const metrics = deps.metrics ?? new ServiceMetrics();
   const proxies = new TrustedProxies(deps.trustedProxies);
   const publicRouter = publicRoutes(deps.readiness);
+  if (deps.resource !== undefined) addProtectedResourceRoute(publicRouter, deps.resource);
   const onLimited = (limiter: string): void => {
     metrics.rateLimited.inc({ limiter });
   };
@@ -97,6 +102,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     .use(requestLog(deps.logger))
     .use(requestMetrics(metrics))
     .use(securityHeaders((ctx) => proxies.isTls(ctx)))
+    .use(challengeResourceMetadata(deps.resource))
     .use(problemDetails(deps.logger))
     .use(cors(deps.corsOrigins))
     .use(liveness)

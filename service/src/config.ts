@@ -31,6 +31,17 @@ export interface JwtConfig {
   readonly jwksCacheMaxAgeS: number;
 }
 
+/**
+ * RFC 9728 protected-resource metadata (`RESOURCE_URL`, `AUTHORIZATION_SERVERS`): when set, the
+ * service serves `/.well-known/oauth-protected-resource` and names it in every Bearer challenge.
+ */
+export interface ResourceMetadataConfig {
+  /** The resource identifier: the API's public URL (the gateway's), no path, query or fragment. */
+  readonly resource: string;
+  /** Issuer URLs of the authorization servers whose tokens the API takes [JWT_ISSUER]. */
+  readonly authorizationServers: readonly string[];
+}
+
 /** Where decisions come from. */
 export interface PdpConfig {
   readonly mode: PdpMode;
@@ -60,6 +71,7 @@ export interface LimitsConfig {
 export interface Config {
   readonly http: HttpConfig;
   readonly jwt: JwtConfig;
+  readonly resource: ResourceMetadataConfig | undefined;
   readonly pdp: PdpConfig;
   /**
    * Embedded mode only: the policy engine's bundle source, keys and decision log, read from the
@@ -241,6 +253,36 @@ function jwtConfig(env: Env): JwtConfig {
   });
 }
 
+/** An absolute https URL (http on loopback), without credentials, query or fragment. */
+function publicUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+    throw new ConfigError(name, `must be an https URL (http only on loopback), got "${raw}"`);
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    throw new ConfigError(name, `must carry no credentials, query or fragment, got "${raw}"`);
+  return url;
+}
+
+function resourceConfig(env: Env, jwt: JwtConfig): ResourceMetadataConfig | undefined {
+  const raw = optional(env, 'RESOURCE_URL');
+  if (raw === undefined) {
+    if (optional(env, 'AUTHORIZATION_SERVERS') !== undefined)
+      throw new ConfigError('AUTHORIZATION_SERVERS', 'is used only with RESOURCE_URL; set both or neither');
+    return undefined;
+  }
+  const resource = publicUrl('RESOURCE_URL', raw);
+  if (resource.pathname !== '/')
+    throw new ConfigError('RESOURCE_URL', `must be the API's origin without a path, got "${raw}"`);
+  const servers = list(env, 'AUTHORIZATION_SERVERS', [jwt.issuer]);
+  for (const server of servers) publicUrl('AUTHORIZATION_SERVERS', server);
+  return Object.freeze({ resource: resource.origin, authorizationServers: Object.freeze(servers) });
+}
+
 function pdpConfig(env: Env): PdpConfig {
   const mode = text(env, 'PDP_MODE', 'sidecar');
   if (mode !== 'sidecar' && mode !== 'embedded') {
@@ -277,9 +319,11 @@ export function loadConfig(env: Env): Config {
   const level = logLevel(env);
   const { store, audit } = loadAuditConfig(env);
   const limits = limitsConfig(env);
+  const jwt = jwtConfig(env);
   return Object.freeze({
     http: httpConfig(env),
-    jwt: jwtConfig(env),
+    jwt,
+    resource: resourceConfig(env, jwt),
     pdp,
     bundle: pdp.mode === 'embedded' ? loadPolicyEngineConfig(env, DEFAULT_BUNDLE_PATH) : undefined,
     store,

@@ -379,6 +379,46 @@ export function openApiDocument(): JsonObject {
           },
         },
       },
+      '/.well-known/oauth-protected-resource': {
+        get: {
+          summary: 'RFC 9728 protected-resource metadata: where to get a token for this API',
+          description:
+            'Served when RESOURCE_URL is set (behind the gateway); every Bearer challenge then carries ' +
+            'resource_metadata="<RESOURCE_URL>/.well-known/oauth-protected-resource".',
+          security: [],
+          responses: {
+            '200': {
+              description: 'The metadata document',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: [
+                      'resource',
+                      'authorization_servers',
+                      'scopes_supported',
+                      'bearer_methods_supported',
+                    ],
+                    properties: {
+                      resource: { type: 'string', format: 'uri' },
+                      authorization_servers: { type: 'array', items: { type: 'string', format: 'uri' } },
+                      scopes_supported: { type: 'array', items: { type: 'string' } },
+                      bearer_methods_supported: {
+                        type: 'array',
+                        items: { type: 'string', enum: ['header'] },
+                      },
+                      resource_name: { type: 'string' },
+                      resource_documentation: { type: 'string', format: 'uri' },
+                    },
+                  },
+                },
+              },
+            },
+            '404': problem('not_found: RESOURCE_URL is not set'),
+            ...publicErrors,
+          },
+        },
+      },
       '/openapi.json': {
         get: {
           summary: 'This document',

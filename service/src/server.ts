@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     ],
     corsOrigins: config.http.corsOrigins,
     trustedProxies: config.http.trustedProxies,
+    ...(config.resource === undefined ? {} : { resource: config.resource }),
     rateLimitPerMin: config.limits.rateLimitPerMin,
     now,
     metrics,

@@ -54,6 +54,7 @@ const ROUTE_ANSWERS: Record<string, readonly number[]> = {
   'GET /health/live': [200, 500],
   'GET /health/ready': [200, 429, 500, 503],
   'GET /openapi.json': [200, 429, 500],
+  'GET /.well-known/oauth-protected-resource': [200, 404, 429, 500],
 };
 
 type Operations = Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;

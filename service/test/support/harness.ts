@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type AppDeps } from '../../src/app.js';
-import type { JwtConfig } from '../../src/config.js';
+import type { JwtConfig, ResourceMetadataConfig } from '../../src/config.js';
 import type { ReadinessCheck } from '../../src/health.js';
 import { sealWith, type AuditEntry } from '../../src/audit/record.js';
 import { createJwtVerifier, createKeySet } from '../../src/auth/create-jwt-verifier.js';
@@ -60,6 +60,8 @@ export interface HarnessOptions {
   readonly issuer?: TestIssuer;
   /** Node's process metrics too, as the real service exposes them. */
   readonly processMetrics?: boolean;
+  /** RFC 9728 metadata, as RESOURCE_URL configures it. */
+  readonly resource?: ResourceMetadataConfig;
 }
 
 export interface Response {
@@ -156,6 +158,7 @@ export class Harness {
       corsOrigins: options.corsOrigins ?? [],
       trustedProxies: options.trustedProxies ?? [],
       rateLimitPerMin: options.rateLimitPerMin ?? 10_000,
+      ...(options.resource === undefined ? {} : { resource: options.resource }),
       now,
       metrics: this.metrics,
     };
