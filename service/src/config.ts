@@ -209,10 +209,13 @@ function auditCheckpointFile(env: Env, databaseUrl: string, keyFile: string | un
   return file;
 }
 
+/** DATABASE_URL: `sqlite:<path>` (the embedded default) or `postgres://…` / `postgresql://…`. */
 function storeConfig(env: Env): StoreConfig {
   const databaseUrl = text(env, 'DATABASE_URL', 'sqlite:./data/verdict.db');
-  if (!databaseUrl.startsWith('sqlite:'))
-    throw new ConfigError('DATABASE_URL', 'only sqlite:<path> is supported by this build');
+  const postgres = /^postgres(ql)?:\/\//.test(databaseUrl) && URL.canParse(databaseUrl);
+  // The URL may hold a password, so the message never repeats it.
+  if (!databaseUrl.startsWith('sqlite:') && !postgres)
+    throw new ConfigError('DATABASE_URL', 'must be sqlite:<path> or a postgres:// (postgresql://) URL');
   return Object.freeze({ databaseUrl });
 }
 

@@ -41,7 +41,9 @@ const BAD: [Record<string, string>, string, RegExp][] = [
   [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES', /CIDR/],
   [{ CORS_ORIGINS: 'https://app.example/path' }, 'CORS_ORIGINS', /bare origin/],
   [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of/],
-  [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /sqlite/],
+  [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /sqlite:<path> or a postgres:\/\//],
+  [{ DATABASE_URL: 'postgres:/one-slash' }, 'DATABASE_URL', /postgres:\/\//],
+  [{ DATABASE_URL: 'postgresql://[::1' }, 'DATABASE_URL', /postgres:\/\//],
 ];
 for (const [env, variable, message] of BAD) {
   test(`bad ${variable} (${JSON.stringify(Object.values(env)[0])}) → ConfigError naming it`, (t) => {
@@ -51,6 +53,22 @@ for (const [env, variable, message] of BAD) {
     t.regex(error.message, message);
   });
 }
+
+test('DATABASE_URL: sqlite:<path>, postgres:// and postgresql:// select a store', (t) => {
+  for (const databaseUrl of [
+    'sqlite:/srv/verdict.db',
+    'postgres://verdict:pw@db.internal:5432/verdict',
+    'postgresql://verdict@10.0.0.5/verdict?sslmode=require',
+    'postgres:///verdict?host=/var/run/postgresql',
+  ])
+    t.is(loadConfig({ ...REQUIRED, DATABASE_URL: databaseUrl }).store.databaseUrl, databaseUrl);
+});
+
+test('a refused DATABASE_URL is not repeated in the error: it may hold a password', (t) => {
+  const env = { ...REQUIRED, DATABASE_URL: 'mysql://verdict:s3cret@db/verdict' };
+  const error = t.throws(() => loadConfig(env), { instanceOf: ConfigError });
+  t.false(error.message.includes('s3cret'));
+});
 
 test('http JWKS on loopback is allowed for development', (t) => {
   t.is(loadConfig({ ...REQUIRED, JWKS_URL: 'http://127.0.0.1:8180/jwks' }).jwt.jwksUrl.port, '8180');
