@@ -1,87 +1,57 @@
-// A closed-loop HTTP load generator run as its own process, so it does not share the event loop
-// of the server it measures:  tsx bench/support/load.ts <json options>  → prints one JSON result.
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import type { Launcher } from './launcher.js';
 
-/** What one load run does. */
+/** What one load run does: fixed connections, a warm-up, then a measured phase. */
 export interface LoadOptions {
   readonly port: number;
   readonly path: string;
-  readonly method?: string;
-  readonly headers?: Record<string, string>;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
-  /** A file holding the body, for one too large to pass on the command line (instead of `body`). */
+  /** A file holding the body (for large ones), instead of `body`. */
   readonly bodyFile?: string;
-  readonly concurrency: number;
-  readonly durationMs: number;
+  /** A file of tokens, one a line: each request carries the next as `Authorization: Bearer`. */
+  readonly tokensFile?: string;
+  readonly connections: number;
+  /** Load before the measured phase, not counted (0: none). */
+  readonly warmupMs: number;
+  /** The measured phase's length, unless `amount` is given. */
+  readonly durationMs?: number;
+  /** Requests of the measured phase, instead of a duration. */
+  readonly amount?: number;
+  /** With `amount`: stop after this long even if fewer requests were answered. */
+  readonly capMs?: number;
 }
 
-/** What one load run measured. */
+/** What the measured phase of a load run saw. Latencies in milliseconds, client side. */
 export interface LoadResult {
+  /** Responses received. */
   readonly requests: number;
+  readonly durationS: number;
   readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly maxMs: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  /** Responses with a status outside 2xx. */
+  readonly non2xx: number;
+  /** Connection errors and timeouts (requests with no response). */
   readonly errors: number;
-  readonly statuses: Record<string, number>;
+  readonly timeouts: number;
+  /** With `tokensFile`: tokens sent, and whether the list was used more than once. */
+  readonly tokensUsed?: number;
+  readonly tokensWrapped?: boolean;
+  /** With `capMs`: whether the cap stopped the run before `amount`. */
+  readonly capped?: boolean;
 }
 
-async function run(options: LoadOptions): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  let errors = 0;
-  const body = options.bodyFile === undefined ? options.body : readFileSync(options.bodyFile);
-  const deadline = performance.now() + options.durationMs;
-  const once = () =>
-    new Promise<void>((resolve) => {
-      const started = performance.now();
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: options.port,
-          path: options.path,
-          method: options.method ?? 'GET',
-          headers: options.headers,
-          agent,
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            const status = String(res.statusCode);
-            statuses[status] = (statuses[status] ?? 0) + 1;
-            if ((res.statusCode ?? 500) >= 400) errors++;
-            latencies.push(performance.now() - started);
-            resolve();
-          });
-        },
-      );
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end(body);
-    });
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async () => {
-      while (performance.now() < deadline) await once();
-    }),
-  );
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const quantile = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return {
-    requests: latencies.length,
-    rps: latencies.length / (options.durationMs / 1000),
-    p50: quantile(0.5),
-    p99: quantile(0.99),
-    errors,
-    statuses,
-  };
+/** Requests that did not succeed: non-2xx answers, errors and timeouts. */
+export function failures(result: LoadResult): number {
+  return result.non2xx + result.errors;
 }
 
-if (process.argv[1] === import.meta.filename) {
-  const result = await run(JSON.parse(process.argv[2] ?? '{}') as LoadOptions);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+/** Runs the load generator (autocannon) in its own process against a server. */
+export function runLoad(launcher: Launcher, options: LoadOptions): Promise<LoadResult> {
+  return launcher.runWorker<LoadResult>('load', options);
 }
