@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { readBundle, type BundleVerifier } from './bundle/bundle.js';
 import type { BundleManifest } from './bundle/manifest.js';
-import { OPA_WASM_SDK_BUILTINS, sdkCustomBuiltins } from './builtins/sdk-builtins.js';
+import { hostBuiltins } from './builtins/host-builtins.js';
 import { CUSTOM_BUILTINS } from './builtins/time.js';
 import type {
   BatchInput,
@@ -22,7 +21,7 @@ import {
   EvaluationFailedError,
   describe,
 } from './errors.js';
-import { importedBuiltins } from './wasm-builtins.js';
+import { WasmPolicy } from './wasm-policy.js';
 
 export { CUSTOM_BUILTINS, type CustomBuiltinName } from './builtins/time.js';
 export type { BundleVerifier, UnverifiedBundle } from './bundle/bundle.js';
@@ -100,14 +99,14 @@ export class Engine {
   readonly entrypoints: readonly string[];
   /** The bundle's manifest (roots, metadata) as read. */
   readonly manifest: BundleManifest;
-  readonly #policy: LoadedPolicy;
+  readonly #policy: WasmPolicy;
 
-  private constructor(policy: LoadedPolicy, manifest: BundleManifest, onDecision?: DecisionListener) {
+  private constructor(policy: WasmPolicy, manifest: BundleManifest, onDecision?: DecisionListener) {
     this.#policy = policy;
     if (onDecision) decisionListeners.set(this, onDecision);
     this.manifest = manifest;
     this.revision = manifest.revision;
-    this.entrypoints = Object.freeze(Object.keys(policy.entrypoints as Record<string, number>).sort());
+    this.entrypoints = Object.freeze([...policy.entrypoints.keys()].sort());
   }
 
   /** Loads a bundle `.tar.gz` from disk; an unreadable file is a `bundle_invalid`. */
@@ -136,19 +135,19 @@ export class Engine {
         `memory pages must satisfy 1 <= initial <= maximum (got ${memory.initial}, ${memory.maximum})`,
       );
     }
-    let policy: LoadedPolicy;
+    let policy: WasmPolicy;
     try {
-      policy = await loadPolicy(wasm, memory, sdkCustomBuiltins());
+      policy = await WasmPolicy.instantiate(wasm, memory, hostBuiltins());
     } catch (error) {
       throw new BundleInvalidError(`policy.wasm cannot be loaded: ${describe(error)}`, { cause: error });
     }
-    const available = new Set<string>([...OPA_WASM_SDK_BUILTINS, ...CUSTOM_BUILTINS]);
-    const missing = importedBuiltins(policy).filter((name) => !available.has(name));
+    const available = new Set<string>(CUSTOM_BUILTINS);
+    const missing = policy.importedBuiltins.filter((name) => !available.has(name));
     if (missing.length > 0) {
       throw new BundleInvalidError(`policy.wasm needs built-ins the engine lacks: ${missing.join(', ')}`);
     }
     try {
-      policy.setData(data);
+      policy.setData(JSON.stringify(data));
     } catch (error) {
       throw new BundleInvalidError(`bundle data cannot be loaded: ${describe(error)}`, { cause: error });
     }
@@ -160,12 +159,13 @@ export class Engine {
    * Throws {@link EntrypointNotFoundError} or {@link EvaluationFailedError}.
    */
   evaluate(entrypoint: string, input: unknown): unknown {
-    if (!this.entrypoints.includes(entrypoint))
-      throw new EntrypointNotFoundError(entrypoint, this.entrypoints);
+    const id = this.#policy.entrypoints.get(entrypoint);
+    if (id === undefined) throw new EntrypointNotFoundError(entrypoint, this.entrypoints);
     let resultSet: unknown;
     try {
-      // opa-wasm treats any falsy input as "no input"; `false`, `0`, `""` and `null` go in as JSON text.
-      resultSet = this.#policy.evaluate(input === undefined || input ? input : jsonBytes(input), entrypoint);
+      resultSet = JSON.parse(
+        this.#policy.evaluate(id, input === undefined ? undefined : JSON.stringify(input)),
+      );
     } catch (error) {
       throw new EvaluationFailedError(entrypoint, error);
     }
@@ -249,9 +249,4 @@ function logged(engine: Engine, entrypoint: string, input: unknown): QueryResult
       }
     }
   }
-}
-
-function jsonBytes(value: unknown): ArrayBuffer {
-  const bytes = Buffer.from(JSON.stringify(value));
-  return new Uint8Array(bytes).buffer;
 }

@@ -6,13 +6,13 @@ import { resolveTimeZone, UTC, type TimeZone } from './time-zone.js';
 /**
  * OPA's `time.*` built-ins that the WASM target lacks, re-implemented with Go's semantics (OPA's
  * `topdown/time.go`). Arguments arrive as JSON values; nanosecond results are `bigint` so they stay
- * exact (the SDK adapter hands them to WASM as JSON text). Invalid arguments throw
+ * exact (host-builtins.ts hands them to WASM as JSON text). Invalid arguments throw
  * {@link BuiltinError}, as OPA raises a built-in error.
  *
- * Nanosecond arguments may be `number` or `bigint`. From WASM they are always `number`: the SDK
- * parses built-in arguments with `JSON.parse`, so a nanosecond value beyond 2^53 arrives rounded to
- * the nearest double. Its shortest decimal is read back, so values of up to 15 significant digits
- * (second- and millisecond-precision times, as policies use) are exact over the whole int64 range.
+ * Nanosecond arguments may be `number` or `bigint`. From WASM an integer arrives as a `bigint`,
+ * exactly (host-builtins.ts). A `number` beyond 2^53 has been rounded to the nearest double; its
+ * shortest decimal is read back, so values of up to 15 significant digits (second- and
+ * millisecond-precision times, as policies use) are exact over the whole int64 range.
  */
 
 /** Names of the built-ins the engine adds, for comparison with `policies/capabilities.json`. */
@@ -135,8 +135,8 @@ function toNanoseconds(name: string, value: unknown): bigint {
 
 /**
  * The integer with the fewest significant digits that rounds to `value`, which is the integer OPA
- * had when it had at most 15: the SDK hands nanoseconds over through `JSON.parse`, which rounds
- * beyond 2^53 (whole seconds after 2116 and before 1823 to ±512 ns, across a second boundary).
+ * had when it had at most 15: `JSON.parse` rounds beyond 2^53 (whole seconds after 2116 and before
+ * 1823 to ±512 ns, across a second boundary).
  */
 function shortestInteger(value: number): bigint {
   return BigInt(String(value));

@@ -72,6 +72,24 @@ test(`clock, date, weekday and add_date agree with opa eval on ${cases.length} i
   t.deepEqual(engine.evaluate('fixture/time/facts', { cases }), expected.value);
 });
 
+// Nanosecond-precise instants beyond 2^53 ns (after 2255-06-05, before 1684-07-28, and in between
+// with 19 significant digits): the host reads a built-in's nanoseconds from their digits, so no
+// digit is lost on the way in or out.
+const precise: Case[] = [
+  '2261-12-31T23:59:59.123456789Z',
+  '2261-06-30T12:00:00.000000001+02:00',
+  '2200-01-01T00:00:00.999999999Z',
+  '1800-01-01T00:00:00.123456789Z',
+  '1700-01-01T00:00:00.000000007Z',
+].map((at, i) => ({ at, tz: i % 2 === 0 ? 'Europe/Berlin' : '', years: 0, months: i, days: -i }));
+
+test(`nanoseconds beyond 2^53 stay exact through every built-in, as in opa eval (${precise.length} cases)`, async (t) => {
+  const expected = await opaEval('data.fixture.time.facts', { cases: precise }, true);
+  if (!expected.ok) return t.fail(expected.output);
+  t.is((expected.value as unknown[]).length, precise.length);
+  t.deepEqual(engine.evaluate('fixture/time/facts', { cases: precise }), expected.value);
+});
+
 const timestamps = [
   '2026-11-23T10:00:00Z',
   '2026-11-23T10:00:00+02:00',
