@@ -19,6 +19,7 @@ const steps = [
   ['prometheus config', ['promtool', 'check', 'config', 'compose/prometheus/prometheus.yml']],
   ['alert rule tests', ['promtool', 'test', 'rules', 'compose/prometheus/alerts.test.yml']],
   ['sidecar tests', ['npm', 'test', '-w', 'sidecar']],
+  ['auth server tests', ['npm', 'test', '-w', 'auth-server']],
   ['policy decision tables', ['npm', 'test', '-w', 'policy-tests']],
   // The compiled JavaScript production runs (service/dist, sidecar/dist); a service test runs it.
   ['build', ['npm', 'run', 'build']],
