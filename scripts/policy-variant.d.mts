@@ -9,6 +9,8 @@ export interface PolicyVariant {
 
 export function buildPolicyVariant(options: {
   readonly into: string;
+  /** The policy sources to copy, laid out like policies/ (default: the repository's policies/). */
+  readonly from?: string;
   readonly edit?: (root: string) => void;
   readonly env?: Readonly<Record<string, string>>;
 }): PolicyVariant;

@@ -1,7 +1,8 @@
 // Builds the real policies from a copy, for tests that need a bundle other than the checked-in
-// sources make: the copy (policies/, the build script and the contract's entrypoints) is edited by
-// the caller, then built and signed by scripts/policy-build.mjs exactly as `npm run policy:build`
-// does. Usage: `await buildPolicyVariant({ into, edit, env })` → the bundles and the revision.
+// sources make, and for `npm run policy:impact` given a policies directory: the copy (policies/, or
+// the directory `from` laid out like it, the build script and the contract's entrypoints) is edited
+// by the caller, then built and signed by scripts/policy-build.mjs exactly as `npm run policy:build`
+// does. Usage: `buildPolicyVariant({ into, from, edit, env })` → the bundles and the revision.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,14 +17,21 @@ const BUILD_INPUTS = [
 ];
 
 /**
- * Copies the policy sources into `into`, lets `edit(into)` change them, builds them there and
- * returns `{ wasm, rego, revision, keys }` (the bundle bytes, the revision, and the keys.json of the
- * development key when no BUNDLE_SIGNING_KEY is in `env`). Throws with the build's output on failure.
+ * Copies the policy sources (`from`, default the repository's policies/; its build/ is left out)
+ * into `into`, lets `edit(into)` change them, builds them there and returns `{ wasm, rego, revision,
+ * keys }` (the bundle bytes, the revision, and the keys.json of the development key when no
+ * BUNDLE_SIGNING_KEY is in `env`). Throws with the build's output on failure.
  */
-export function buildPolicyVariant({ into, edit = () => undefined, env = {} }) {
-  cpSync(join(root, 'policies'), join(into, 'policies'), {
+export function buildPolicyVariant({
+  into,
+  from = join(root, 'policies'),
+  edit = () => undefined,
+  env = {},
+}) {
+  const outputs = join(from, 'build');
+  cpSync(from, join(into, 'policies'), {
     recursive: true,
-    filter: (source) => !source.startsWith(join(root, 'policies', 'build')),
+    filter: (source) => source !== outputs && !source.startsWith(`${outputs}/`),
   });
   for (const file of BUILD_INPUTS) {
     mkdirSync(dirname(join(into, file)), { recursive: true });
