@@ -44,8 +44,8 @@ const SCENARIOS: readonly Scenario[] = [
 ];
 
 const FULL: Durations = {
-  warmupMs: 3000,
-  measureMs: 10_000,
+  warmupMs: 2000,
+  measureMs: 8000,
   noFalse503Ms: 60_000,
   reloadMs: 30_000,
   reloadBaselineMs: 15_000,
@@ -112,8 +112,16 @@ const baselines = recordedRuns();
 const dir = mkdtempSync(join(tmpdir(), 'verdict-bench-'));
 const issuer = await BenchIssuer.start();
 log('seeding the benchmark database');
-const data = await seed(dir);
-const launcher = new Launcher({ dir, issuer, data });
+const launcher = new Launcher({ dir, issuer });
+let data;
+try {
+  data = await seed(launcher, issuer);
+} catch (error) {
+  await launcher.stopAll();
+  await issuer.stop();
+  rmSync(dir, { recursive: true, force: true });
+  throw error;
+}
 const state = { interrupted: false };
 const cleanUp = async () => {
   await launcher.stopAll();

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BenchIssuer } from './issuer.js';
 import { AUDIENCE } from './issuer.js';
-import type { SeededData } from './seed.js';
 
 /** The repository root. */
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -165,11 +165,10 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** What the servers under test share: the run's directory, the issuer and the database. */
+/** What the servers under test share: the run's directory (which holds the database) and the issuer. */
 export interface LauncherOptions {
   readonly dir: string;
   readonly issuer: BenchIssuer;
-  readonly data: SeededData;
 }
 
 /** The bench servers of bench/servers/. */
@@ -183,6 +182,10 @@ export type BenchServerName = 'bare-koa' | 'minimal-reference' | 'peer-stack';
  */
 export class Launcher {
   readonly mode: LaunchMode;
+  /** The SQLite file every server under test reads (seeded through the service, bench/support/seed.ts). */
+  readonly databasePath: string;
+  /** The audit chain's key (AUDIT_HMAC_KEY_FILE), generated per run. */
+  readonly auditKeyFile: string;
   readonly #options: LauncherOptions;
   readonly #procs = new Set<Proc>();
   #count = 0;
@@ -190,6 +193,9 @@ export class Launcher {
   constructor(options: LauncherOptions) {
     this.#options = options;
     this.mode = existsSync(DIST.service) && existsSync(DIST.sidecar) ? 'dist' : 'sources';
+    this.databasePath = join(options.dir, 'verdict.db');
+    this.auditKeyFile = join(options.dir, 'audit-hmac.key');
+    writeFileSync(this.auditKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   }
 
   /** Node's arguments to run a TypeScript file of bench/ (the engine from dist/ when built). */
@@ -243,14 +249,14 @@ export class Launcher {
 
   /** The service on a free port: embedded mode, or asking the sidecar at `pdpUrl`. */
   async startService(pdp: { embedded: true; bundlePath?: string } | { pdpUrl: string }): Promise<Server> {
-    const { dir, issuer, data } = this.#options;
+    const { dir, issuer } = this.#options;
     const [port, adminPort] = [await freePort(), await freePort()];
     const env: Record<string, string> = {
       PORT: String(port),
       HOST: '127.0.0.1',
       ADMIN_PORT: String(adminPort),
-      DATABASE_URL: `sqlite:${data.databasePath}`,
-      AUDIT_HMAC_KEY_FILE: data.auditKeyFile,
+      DATABASE_URL: `sqlite:${this.databasePath}`,
+      AUDIT_HMAC_KEY_FILE: this.auditKeyFile,
       AUDIT_CHECKPOINT_FILE: join(dir, 'audit-checkpoints.jsonl'),
       JWKS_URL: issuer.jwksUrl,
       JWT_ISSUER: issuer.issuer,
@@ -301,11 +307,11 @@ export class Launcher {
 
   /** A server of bench/servers/ on a free port (`opaUrl` for the peer stack). */
   async startBenchServer(name: BenchServerName, extra: Record<string, string> = {}): Promise<Server> {
-    const { issuer, data } = this.#options;
+    const { issuer } = this.#options;
     const port = await freePort();
     const env = {
       PORT: String(port),
-      DATABASE_PATH: data.databasePath,
+      DATABASE_PATH: this.databasePath,
       BUNDLE_PATH,
       JWKS_URL: issuer.jwksUrl,
       JWT_ISSUER: issuer.issuer,

@@ -27,6 +27,7 @@ export interface LoadResult {
   /** Responses received. */
   readonly requests: number;
   readonly durationS: number;
+  /** Successful (2xx) responses per second: failures never count as throughput. */
   readonly rps: number;
   readonly p50Ms: number;
   readonly p90Ms: number;

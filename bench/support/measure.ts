@@ -121,7 +121,7 @@ export async function measure(
 }
 
 /** The columns of {@link loadRow}. */
-export const LOAD_HEADER = ['server', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'requests', 'failed'];
+export const LOAD_HEADER = ['server', '2xx/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'requests', 'failed'];
 
 /** A measured row in the columns of {@link LOAD_HEADER}. */
 export function loadRow({ label, result }: Measured): string[] {
@@ -149,7 +149,7 @@ export function failedCell(result: LoadResult): string {
 
 /** Notes every scenario's table needs about the rows' conditions. */
 export function loadNote(context: BenchContext, connections = CONNECTIONS): string {
-  return `${connections} keep-alive connections; ${context.durations.warmupMs / 1000} s warm-up, then ${context.durations.measureMs / 1000} s measured per row; latencies at the client; "failed" counts non-2xx answers and errors.`;
+  return `${connections} keep-alive connections; ${context.durations.warmupMs / 1000} s warm-up, then ${context.durations.measureMs / 1000} s measured per row; throughput counts 2xx answers only, latencies (at the client) every answer; "failed" counts non-2xx answers and errors.`;
 }
 
 /** A check that no row of a scenario had a failed request (a fast row of errors proves nothing). */

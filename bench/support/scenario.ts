@@ -18,7 +18,10 @@ export interface Check {
   readonly op: CheckOp;
   readonly unit: CheckUnit;
   readonly met: boolean;
-  /** Whether `--check` compares it with the last recorded run (ratios and latencies; not counts). */
+  /**
+   * Whether `--check` compares it with the last recorded run: ratios and medians; not counts, memory
+   * growth or in-process p99s (a few samples of scheduler noise on a shared machine).
+   */
   readonly tracked: boolean;
 }
 

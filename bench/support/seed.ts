@@ -1,103 +1,63 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { AuditEntry } from '../../service/src/audit/record.js';
-import { openStore } from '../../service/src/store/open-store.js';
-import type { Category, Status } from '../../service/src/transactions/model.js';
+import { ALICE, type BenchIssuer } from './issuer.js';
+import type { Launcher } from './launcher.js';
+import { once } from './measure.js';
 
-/** The benchmark's database: what every server under test reads. */
+/** What the benchmark's database holds for the scenarios to read. */
 export interface SeededData {
-  /** The SQLite file. */
-  readonly databasePath: string;
-  /** The audit chain's key file (AUDIT_HMAC_KEY_FILE). */
-  readonly auditKeyFile: string;
   /** A pending grocery payment of alice's: the row of `GET /transactions/{id}`. */
   readonly transactionId: string;
   /** How many transactions alice holds (more than a page of 100). */
   readonly aliceTransactions: number;
 }
 
-const ALICE_ROWS = 150;
-const BOB_ROWS = 50;
-const CATEGORIES: readonly Category[] = ['groceries', 'dining', 'travel', 'utilities', 'other'];
-const STATUSES: readonly Status[] = ['pending', 'settled', 'approved'];
+const ROWS = { alice: 150, bob: 50 } as const;
+const CATEGORIES = ['groceries', 'dining', 'travel', 'utilities', 'other'] as const;
 
-function seedAudit(at: string, action: string, type: string, id: string, sub: string): AuditEntry {
-  return {
-    id: randomUUID(),
-    time: at,
-    request_id: 'bench-seed',
-    decision_id: null,
-    bundle_revision: null,
-    action,
-    resource_type: type,
-    resource_id: id,
-    sub,
-    client_id: 'bench-seed',
-    agent_id: null,
-    agent_client_type: null,
-    outcome: 'allowed',
-    reasons: ['bench_seed'],
-    http_status: 201,
-    changed_fields: [],
-    client_ip: null,
-  };
+async function post(
+  port: number,
+  path: string,
+  token: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
+  const { status, body: text } = await once(port, path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  if (status !== 201) throw new Error(`seeding: POST ${path} answered ${status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /**
- * Creates the benchmark's SQLite database in `dir` through the service's own store (so schema and
- * audit records are the service's): alice's and bob's retail accounts, 150 transactions of alice's
- * and 50 of bob's over the last 100 days.
+ * Fills the launcher's empty database through the service's own API (embedded mode), so rows,
+ * accounts and audit records are exactly what the service writes: alice and bob each open a
+ * retail account, then alice creates 150 transactions on hers and bob 50.
  */
-export async function seed(dir: string, nowMs = Date.now()): Promise<SeededData> {
-  const databasePath = join(dir, 'verdict.db');
-  const auditKeyFile = join(dir, 'audit-hmac.key');
-  writeFileSync(auditKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-  const { store } = openStore(`sqlite:${databasePath}`, auditKeyFile);
-  const opened = new Date(nowMs - 200 * 86_400_000).toISOString();
-  let transactionId = '';
-  for (const [owner, rows] of [
-    ['alice', ALICE_ROWS],
-    ['bob', BOB_ROWS],
-  ] as const) {
-    const accountId = `acct-${owner}-retail`;
-    await store.openAccount(
-      {
-        id: accountId,
-        owner,
-        department: 'retail',
-        currency: 'EUR',
-        status: 'open',
-        created_at: opened,
-        version: 1,
-      },
-      seedAudit(opened, 'accounts:open', 'account', accountId, owner),
-    );
-    for (let i = 0; i < rows; i++) {
-      const id = randomUUID();
-      const at = new Date(nowMs - (i + 1) * 16 * 3_600_000).toISOString();
-      const outcome = await store.create(
-        {
-          id,
-          owner,
-          account_id: accountId,
+export async function seed(launcher: Launcher, issuer: BenchIssuer): Promise<SeededData> {
+  const service = await launcher.startService({ embedded: true });
+  try {
+    let transactionId = '';
+    for (const [sub, rows] of Object.entries(ROWS)) {
+      const token = await issuer.sign({
+        ...ALICE,
+        sub,
+        scope: 'accounts:write transactions:read transactions:write',
+      });
+      const account = await post(service.port, '/accounts', token, { currency: 'EUR' });
+      for (let i = 0; i < rows; i++) {
+        const created = await post(service.port, '/transactions', token, {
+          account_id: account.id,
           amount_minor: 1000 + 37 * i,
           currency: 'EUR',
-          category: CATEGORIES[i % CATEGORIES.length] ?? 'other',
+          category: CATEGORIES[i % CATEGORIES.length],
           counterparty: { name: `Shop ${i}`, account: `DE00BENCH${String(i).padStart(6, '0')}` },
-          note: i % 3 === 0 ? `note ${i}` : null,
-          status: i === 0 ? 'pending' : (STATUSES[i % STATUSES.length] ?? 'settled'),
-          department: 'retail',
-          created_at: at,
-          updated_at: at,
-          version: 1,
-        },
-        seedAudit(at, 'transactions:create', 'transaction', id, owner),
-      );
-      if (outcome.kind !== 'created') throw new Error(`seeding ${id}: ${outcome.kind}`);
-      if (owner === 'alice' && i === 0) transactionId = id;
+          ...(i % 3 === 0 ? { note: `note ${i}` } : {}),
+        });
+        if (sub === 'alice' && i === 0) transactionId = String(created.id);
+      }
     }
+    return { transactionId, aliceTransactions: ROWS.alice };
+  } finally {
+    await service.proc.stop();
   }
-  await store.close();
-  return { databasePath, auditKeyFile, transactionId, aliceTransactions: ALICE_ROWS };
 }

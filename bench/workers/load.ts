@@ -100,7 +100,7 @@ const non2xx = Object.entries(statuses)
 const output: LoadResult = {
   requests: count,
   durationS,
-  rps: count / durationS,
+  rps: (count - non2xx) / durationS,
   p50Ms: quantile(0.5),
   p90Ms: quantile(0.9),
   p99Ms: quantile(0.99),
