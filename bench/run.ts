@@ -28,7 +28,7 @@ import {
   type RunRecord,
   type ScenarioRecord,
 } from './support/results.js';
-import type { BenchContext, Durations, Scenario } from './support/scenario.js';
+import { check, type BenchContext, type Durations, type Scenario } from './support/scenario.js';
 import { seed } from './support/seed.js';
 
 const SCENARIOS: readonly Scenario[] = [
@@ -159,9 +159,21 @@ for (const scenario of selected) {
     process.stdout.write(`${checkLines(entry.checks).join('\n')}\n`);
   } catch (error) {
     crashed.push(scenario.name);
-    log(
-      `${scenario.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    log(`${scenario.name} failed: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    // Recorded as a missed target with its error, so a scenario that cannot run is never silent.
+    results[scenario.name] = {
+      title: scenario.title,
+      notes: [`Did not run to the end: ${message.split('\n').slice(0, 3).join(' / ')}`],
+      tables: [],
+      checks: [check('ran', 'scenario ran to the end', 0, '==', 1, 'count')],
+      data: { error: message },
+      number: scenario.number,
+      recordedAt: new Date().toISOString(),
+      commit: code.commit,
+      launch: launcher.mode,
+      wallSeconds: (performance.now() - t0) / 1000,
+    };
   } finally {
     await launcher.stopAll();
   }

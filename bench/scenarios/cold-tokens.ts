@@ -15,6 +15,7 @@ const RAW_TOKENS = 20_000;
 export const coldTokens: Scenario = {
   name: 'cold-tokens',
   number: 7,
+  title: 'Cold tokens',
   async run(context: BenchContext) {
     const { launcher, issuer, dir, durations } = context;
     context.log(`cold tokens: signing ${durations.coldTokens + RAW_TOKENS} tokens`);
@@ -44,7 +45,7 @@ export const coldTokens: Scenario = {
     const ratio = cold.result.rps / raw.rate;
     const wrapped = cold.result.tokensWrapped === true;
     return {
-      title: 'Cold tokens',
+      title: this.title,
       notes: [
         loadNote(context),
         `GET /transactions/{id} with a different ES256 token on every request, embedded mode: ${durations.coldTokens} tokens signed before the run, ${String(cold.result.tokensUsed)} sent with the warm-up${wrapped ? `, so the list went round and a token came back after ${durations.coldTokens - 1} others (more than the service's token cache holds, so still a miss)` : ''}.`,

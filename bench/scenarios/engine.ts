@@ -11,6 +11,7 @@ const us = (value: number): string => value.toFixed(1);
 export const engine: Scenario = {
   name: 'engine',
   number: 4,
+  title: 'Policy engine in-process',
   async run(context: BenchContext) {
     const input: EngineBenchInput = { bundlePath: BUNDLE_PATH, rounds: context.durations.engineRounds };
     context.log('engine: timing every decision-table case');
@@ -36,7 +37,7 @@ export const engine: Scenario = {
       `${kind.slowestCase.replace(/\|/g, '/')} (${us(kind.slowestP50Us)})`,
     ];
     return {
-      title: 'Policy engine in-process',
+      title: this.title,
       notes: [
         `Bundle revision ${result.revision}; ${result.cases} cases of policy-tests/cases timed ${context.durations.engineRounds} times each (round-robin over all cases, after a warm-up), one call per sample, in a process of its own.`,
         'Targets: every decision kind p50 ≤ 30 µs and p99 ≤ 60 µs; listFilter p50 ≤ 30 µs; a batch of 100 ≤ 1 ms (p50). decideBatch cases of the tables hold 3–4 resources: shown, no target.',

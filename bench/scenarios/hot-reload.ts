@@ -45,6 +45,7 @@ async function activated(address: Address, revision: string, timeoutMs: number):
 export const hotReload: Scenario = {
   name: 'hot-reload',
   number: 8,
+  title: 'Hot reload under load, and batches beside single decisions',
   async run(context: BenchContext) {
     const { launcher, dir, durations } = context;
     context.log('hot reload: building a second signed revision');
@@ -200,7 +201,7 @@ export const hotReload: Scenario = {
       ),
     ];
     return {
-      title: 'Hot reload under load, and batches beside single decisions',
+      title: this.title,
       notes: [
         `Secured GET /transactions/{id} in sidecar mode (TCP), ${CONNECTIONS} connections: ${durations.reloadBaselineMs / 1000} s without reloads, then ${durations.reloadMs / 1000} s while the sidecar's BUNDLE_PATH is replaced (write + rename) every second, alternating two signed revisions (${original.revision}, ${variant.revision}); ${swaps} of ${attempts} installed bundles were seen active (sidecar /health?bundles) within 950 ms.`,
         `Then single decisions (${SINGLE_CONNECTIONS} connections, POST /v1/data/verdict/authz/decision straight to the sidecar) idle and while one more connection sends ${BATCH_INPUTS}-input batches back to back. The target for single decisions beside a batch is taken as the reload one (p99 ≤ 2× idle); the one-call batch of ${BATCH_INPUTS} resources is a single WASM evaluation that holds the event loop, shown with no target.`,

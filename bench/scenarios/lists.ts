@@ -36,6 +36,7 @@ function withPage(start: () => Promise<Started>, headers: Record<string, string>
 export const lists: Scenario = {
   name: 'lists',
   number: 6,
+  title: 'Lists: a page of 100',
   async run(context: BenchContext) {
     const { launcher } = context;
     const headers = { authorization: `Bearer ${await context.issuer.sign(ALICE)}` };
@@ -62,7 +63,7 @@ export const lists: Scenario = {
     }
     const [embedded, sidecar] = secured as [(typeof secured)[0], (typeof secured)[0]];
     return {
-      title: 'Lists: a page of 100',
+      title: this.title,
       notes: [
         loadNote(context),
         `GET ${PATH} as alice (warm token): the same 100 newest rows of hers. No policy: the minimal reference's token Map and one prepared SELECT by owner. Verdict: the collection decision, list_filter, the keyset query, one batch of 100 decisions and redaction.`,

@@ -20,6 +20,7 @@ async function settledRss(rss: () => number): Promise<number> {
 export const memory: Scenario = {
   name: 'memory',
   number: 9,
+  title: 'Memory under sustained load',
   async run(context: BenchContext) {
     const { launcher, durations } = context;
     context.log('memory: starting the stack');
@@ -53,7 +54,7 @@ export const memory: Scenario = {
     const growth = ((afterAll - afterFirst) / afterFirst) * 100;
     const mib = (bytes: number) => (bytes / MiB).toFixed(1);
     return {
-      title: 'Memory under sustained load',
+      title: this.title,
       notes: [
         `The service in embedded mode, GET /transactions/{id} with a warm token, ${CONNECTIONS} connections; resident set (VmRSS) read 1 s after each phase.`,
         ...(rest.capped === true

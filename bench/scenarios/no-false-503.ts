@@ -12,6 +12,7 @@ const CONNECTIONS = 32;
 export const noFalse503: Scenario = {
   name: 'no-false-503',
   number: 2,
+  title: 'No false 503s',
   async run(context: BenchContext) {
     const headers = { authorization: `Bearer ${await context.issuer.sign(ALICE)}` };
     const measured = await measure(
@@ -28,7 +29,7 @@ export const noFalse503: Scenario = {
     );
     const { result } = measured;
     return {
-      title: 'No false 503s',
+      title: this.title,
       notes: [
         `${CONNECTIONS} keep-alive connections for ${context.durations.noFalse503Ms / 1000} s after a ${context.durations.warmupMs / 1000} s warm-up; GET /transactions/{id}, warm token; the sidecar healthy all along.`,
         'Service defaults for the PDP client (PDP_TIMEOUT_MS 50, circuit breaker); a 503 here is the service giving up on a healthy sidecar.',

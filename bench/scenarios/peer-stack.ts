@@ -19,6 +19,7 @@ import { check, type BenchContext, type Scenario } from '../support/scenario.js'
 export const peerStack: Scenario = {
   name: 'peer-stack',
   number: 3,
+  title: 'Against the peer stack',
   async run(context: BenchContext) {
     const { launcher } = context;
     const load = steady(context, {
@@ -52,7 +53,7 @@ export const peerStack: Scenario = {
     );
     const ratio = verdict.result.rps / peer.result.rps;
     return {
-      title: 'Against the peer stack',
+      title: this.title,
       notes: [
         loadNote(context),
         'GET /transactions/{id}, same row, same token. The peer verifies the ES256 signature on every request (jose createRemoteJWKSet, keys cached), reads the row with one prepared statement and asks OPA (v1.22.2, Rego bundle of the same policies, signature-verified) through fetch.',

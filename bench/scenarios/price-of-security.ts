@@ -26,6 +26,7 @@ const STACKS: readonly [StackKind, string][] = [
 export const priceOfSecurity: Scenario = {
   name: 'price-of-security',
   number: 1,
+  title: 'Price of security',
   async run(context: BenchContext) {
     const { launcher, data } = context;
     const headers = { authorization: `Bearer ${await context.issuer.sign(ALICE)}` };
@@ -57,7 +58,7 @@ export const priceOfSecurity: Scenario = {
     const rps = (m: Measured) => m.result.rps;
     const rows = [bare, minimal, ...stacks];
     return {
-      title: 'Price of security',
+      title: this.title,
       notes: [
         loadNote(context),
         `GET /transactions/{id} of the same row with the same warm ES256 token (bare Koa: GET / answering {"hello":"world"}).`,

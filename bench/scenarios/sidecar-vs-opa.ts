@@ -57,6 +57,7 @@ const REQUESTS = [
 export const sidecarVsOpa: Scenario = {
   name: 'sidecar-vs-opa',
   number: 5,
+  title: 'Sidecar against opa run --server',
   async run(context: BenchContext) {
     const { launcher } = context;
     context.log('sidecar and opa: starting');
@@ -107,7 +108,7 @@ export const sidecarVsOpa: Scenario = {
     }
     checks.push(noFailures(rows.flatMap((row) => [row.sidecar, row.opa])));
     return {
-      title: 'Sidecar against opa run --server',
+      title: this.title,
       notes: [
         loadNote(context),
         'POST /v1/data/<entrypoint> with the same body to both: the sidecar (WASM bundle, DECISION_LOG=off) and opa v1.22.2 (Rego bundle of the same sources and revision, decision logs off), both signature-verified. The load goes straight to each server.',

@@ -74,6 +74,7 @@ export interface Scenario {
   readonly name: string;
   /** Its number in the issue (1–9), also accepted on the command line. */
   readonly number: number;
+  readonly title: string;
   run(context: BenchContext): Promise<ScenarioResult>;
 }
 
