@@ -116,7 +116,7 @@ function exampleRow(example: ImpactExample): string {
   const id = `\`${example.decision_id}\`${example.acknowledged ? ' (acknowledged)' : ''}`;
   const after =
     example.after === null
-      ? `cannot replay${example.masked.length === 0 ? '' : `: reads ${example.masked.map((p) => `\`${p}\``).join(', ')}`}`
+      ? `cannot replay${example.masked.length === 0 ? '' : `: depends on masked ${example.masked.map((p) => `\`${p}\``).join(', ')}`}`
       : outcomeText(example.after);
   const cells = [
     id,
