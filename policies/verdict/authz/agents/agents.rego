@@ -29,25 +29,33 @@ _categories_limited if caller.claims.excluded_categories != null
 #   most a hundred years), to the second, or the start (00:00:00Z) of an RFC 3339 full-date,
 #   "2025-10-01", that is a calendar date.
 # scope: document
-cutoff := clock.format(time.add_date(clock.now_ns, 0, 0, 0 - days)) if {
+cutoff := clock.format(_cutoff_ns)
+
+# The same instant in nanoseconds, what decisions compare: days back from now are whole days of
+# UTC, so no time built-in is needed. Like a timestamp, a cutoff is from 1800 on (clock.parse): an
+# earlier one hides every transaction, in decisions and in list_filter alike.
+_cutoff_ns := ns if {
 	days := caller.claims.transaction_not_older_than
 	is_number(days)
 	days >= 0
 	days <= _max_days
 	floor(days) == days
+	ns := clock.now_second_ns - (days * _ns_per_day)
+	ns >= clock.earliest_ns
 }
 
 # A full-date is ten characters; with "T00:00:00Z" after them, they are a timestamp exactly when
 # they are YYYY-MM-DD.
-cutoff := midnight if {
+_cutoff_ns := clock.parse(concat("", [date, "T00:00:00Z"])) if {
 	date := caller.claims.transaction_not_older_than
 	is_string(date)
 	count(date) == 10
-	midnight := concat("", [date, "T00:00:00Z"])
-	clock.parse(midnight)
 }
 
-# A hundred years: `now` minus more could leave the years the time built-ins hold (clock.parse).
+_ns_per_day := (24 * 3600) * 1000000000
+
+# A hundred years: from the first year `now` may be in (clock.parse), the cutoff stays within
+# the instants int64 nanoseconds hold.
 _max_days := 36500
 
 # METADATA
@@ -99,8 +107,6 @@ _exceeds("agent_category_excluded", transaction) if {
 }
 
 _recent_enough(transaction) if clock.parse(transaction.created_at) >= _cutoff_ns
-
-_cutoff_ns := clock.parse(cutoff)
 
 _small_enough(transaction) if {
 	is_number(transaction.amount_minor)

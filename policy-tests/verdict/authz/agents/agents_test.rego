@@ -127,3 +127,24 @@ test_deny_date_limit_not_in_the_full_date_layout if {
 		not agents.cutoff with input as _input({"transaction_not_older_than": date})
 	}
 }
+
+test_allow_days_limit_counts_from_now_cut_to_the_second if {
+	after_1970 := object.union(_input({"transaction_not_older_than": 1}), {"environment": {"now": "2026-11-23T10:00:00.75+01:00"}})
+	agents.cutoff == "2026-11-22T09:00:00Z" with input as after_1970
+	before_1970 := object.union(_input({"transaction_not_older_than": 1}), {"environment": {"now": "1969-12-31T23:59:59.5Z"}})
+	agents.cutoff == "1969-12-30T23:59:59Z" with input as before_1970
+	older := object.union(_tx, {"created_at": "1969-12-30T23:59:58.999Z"})
+	agents.exceeded(older) == {"agent_age_limit"} with input as before_1970
+	at_cutoff := object.union(_tx, {"created_at": "1969-12-30T23:59:59Z"})
+	count(agents.exceeded(at_cutoff)) == 0 with input as before_1970
+}
+
+# Decisions could not compare a cutoff before 1800 and hid every transaction; list_filter must
+# hide every row too, not list from the cutoff.
+test_deny_days_limit_reaching_before_1800_hides_everything_in_lists_too if {
+	early := object.union(_input({"transaction_not_older_than": 365}), {"environment": {"now": "1800-06-01T00:00:00Z"}})
+	agents.exceeded(object.union(_tx, {"created_at": "1800-05-01T00:00:00Z"})) == {"agent_age_limit"} with input as early
+	not agents.cutoff with input as early
+	agents.unfilterable with input as early
+	agents.cutoff == "1800-01-01T00:00:00Z" with input as object.union(early, {"subject": {"claims": {"transaction_not_older_than": 151}}})
+}

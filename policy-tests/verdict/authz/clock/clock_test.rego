@@ -76,3 +76,15 @@ test_deny_layouts_other_than_rfc3339_are_undefined if {
 		not clock.parse(text)
 	}
 }
+
+test_allow_now_to_the_second_cuts_the_fraction_down if {
+	clock.now_second_ns == 1795428000000000000 with input.environment.now as "2026-11-23T10:00:00.999999999Z"
+	clock.now_second_ns == 1795428000000000000 with input.environment.now as "2026-11-23T10:00:00Z"
+	clock.now_second_ns == -1000000000 with input.environment.now as "1969-12-31T23:59:59.5Z"
+	clock.now_second_ns == -1000000000 with input.environment.now as "1969-12-31T23:59:59Z"
+}
+
+test_allow_earliest_is_the_first_instant_parse_accepts if {
+	clock.earliest_ns == clock.parse("1800-01-01T00:00:00Z")
+	not clock.parse("1799-12-31T23:59:59.999999999Z")
+}
