@@ -2,9 +2,11 @@
 // service (compiled: `npm run build` first), run from the repository root by scripts/test.mjs:
 //   npx ava --config compose/ava.config.mjs
 export default {
-  files: ['test/**/*.test.ts'],
+  files: ['compose/test/**/*.test.ts'],
   extensions: { ts: 'module' },
   nodeArguments: ['--import=tsx'],
   timeout: '90s',
   workerThreads: false,
+  // One file at a time: each runs nginx (and journeys the whole stack) on a two-core machine.
+  concurrency: 1,
 };

@@ -24,6 +24,8 @@ const steps = [
   // The compiled JavaScript production runs (service/dist, sidecar/dist); a service test runs it.
   ['build', ['npm', 'run', 'build']],
   ['service tests', ['npm', 'test', '-w', 'service']],
+  // The local stack through real nginx over TLS (compiled parts), and compose/Dockerfiles statically.
+  ['gateway end-to-end', ['npx', 'ava', '--config', 'compose/ava.config.mjs']],
   // The service fuzzed over its own /openapi.json by schemathesis (from .tools/venv), once per caller.
   ['schemathesis', ['node', '--import', 'tsx', 'service/test/e2e/schemathesis.ts']],
 ];

@@ -93,6 +93,8 @@ export function partEnvironments({ root = ROOT, ports, host, dataDir, logLevel, 
       JWT_AUDIENCE: API_AUDIENCE,
       PDP_MODE: 'sidecar',
       PDP_URL: `http://${host}:${ports.sidecar}`,
+      // A shared development machine stalls a loopback call past the service's 50 ms now and then.
+      PDP_TIMEOUT_MS: '250',
       TRUSTED_PROXIES: host,
       RESOURCE_URL: resourceUrl,
       AUTHORIZATION_SERVERS: discovered?.issuer ?? issuer,
