@@ -9,7 +9,7 @@ import {
 } from './authorize.js';
 import type { ListFilterClause, ResourceAttributes } from './decision.js';
 import { redact } from './enforce.js';
-import { environmentOf } from './policy-input.js';
+import { environmentOf, subjectOf } from './policy-input.js';
 
 /** The page a list handler read, with the policy's view of each row, in order. */
 export interface ListedPage {
@@ -41,7 +41,7 @@ export function authorizeList(
   return async function authorizeList(ctx, next) {
     const { claims } = ctx.state;
     if (claims === undefined) throw new Error(`authorizeList(${action}) ran before authentication`);
-    const subject = { claims };
+    const subject = subjectOf(claims);
     const environment = environmentOf(requestFacts(ctx.state, now));
     ctx.state.resource = collection;
     await gate(ctx, async () => {

@@ -7,8 +7,9 @@ import {
   type PolicyAction,
   type PolicyEnvironment,
   type PolicyResource,
+  type SubjectClaims,
 } from '@verdict/sidecar/contract/policy';
-import type { AccessTokenClaims } from '../auth/claims.js';
+import type { AgentClaim } from '../auth/claims.js';
 
 export type {
   BatchResult,
@@ -43,9 +44,19 @@ export interface Environment extends PolicyEnvironment {
   readonly ip: string;
 }
 
+/** The verified claims a decision sees: those the policies read (see `POLICY_CLAIMS`). */
+export interface PolicyClaims extends SubjectClaims {
+  readonly agent?: AgentClaim;
+}
+
+/** Who asks, as every input names them. */
+export interface PolicySubject {
+  readonly claims: PolicyClaims;
+}
+
 /** The one input shape of every decision. */
 export interface PolicyInput {
-  readonly subject: { readonly claims: AccessTokenClaims };
+  readonly subject: PolicySubject;
   readonly action: Action;
   readonly resource: ResourceAttributes;
   readonly environment: Environment;
@@ -53,7 +64,7 @@ export interface PolicyInput {
 
 /** Input of a batch decision: one subject and action over many resources. */
 export interface BatchInput {
-  readonly subject: { readonly claims: AccessTokenClaims };
+  readonly subject: PolicySubject;
   readonly action: Action;
   readonly resources: readonly ResourceAttributes[];
   readonly environment: Environment;
@@ -61,7 +72,7 @@ export interface BatchInput {
 
 /** Input of the list filter. */
 export interface ListFilterInput {
-  readonly subject: { readonly claims: AccessTokenClaims };
+  readonly subject: PolicySubject;
   readonly action: 'transactions:list' | 'accounts:list';
   readonly environment: Environment;
 }

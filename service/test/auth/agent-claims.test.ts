@@ -1,14 +1,13 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import type { AccessTokenClaims } from '../../src/auth/claims.js';
-import type { Authorizer } from '../../src/authz/decision.js';
-import { Harness } from '../support/harness.js';
+import type { Authorizer, PolicyClaims } from '../../src/authz/decision.js';
+import { CUSTOMER_SCOPES, Harness } from '../support/harness.js';
 
-/** The claims each decision was asked with, by `jti`: what reached the policy. */
-const seen = new Map<string, AccessTokenClaims>();
+/** The claims each decision was asked with, by `sub` (unique per test): what reached the policy. */
+const seen = new Map<string, PolicyClaims>();
 
-function record(claims: AccessTokenClaims): void {
-  seen.set(claims.jti, claims);
+function record(claims: PolicyClaims): void {
+  seen.set(claims.sub, claims);
 }
 
 const ALLOW = { allow: true, visible: true, reasons: [], redact: [] };
@@ -101,24 +100,44 @@ const REFUSED: readonly [claim: string, value: unknown][] = [
 
 for (const [claim, value] of ACCEPTED) {
   test(`agent claim ${claim} = ${JSON.stringify(value)} is accepted and reaches the policy unchanged`, async (t) => {
-    const jti = randomUUID();
+    const sub = randomUUID();
     const res = await h.request('GET', '/transactions', {
-      token: await h.token({ ...AGENT, jti, [claim]: value }),
+      token: await h.token({ ...AGENT, sub, [claim]: value }),
     });
     t.is(res.status, 200, res.text);
-    t.deepEqual((seen.get(jti) as unknown as Record<string, unknown> | undefined)?.[claim], value);
+    t.deepEqual((seen.get(sub) as unknown as Record<string, unknown> | undefined)?.[claim], value);
   });
 }
 
 for (const [claim, value] of REFUSED) {
   test(`agent claim ${claim} = ${JSON.stringify(value)} → 401 invalid_token`, async (t) => {
-    const jti = randomUUID();
+    const sub = randomUUID();
     const res = await h.request('GET', '/transactions', {
-      token: await h.token({ ...AGENT, jti, [claim]: value }),
+      token: await h.token({ ...AGENT, sub, [claim]: value }),
     });
     t.is(res.status, 401, res.text);
     t.is(res.body.code, 'invalid_token');
     t.regex(res.body.detail, new RegExp(claim));
-    t.false(seen.has(jti), 'the policy is never asked');
+    t.false(seen.has(sub), 'the policy is never asked');
   });
 }
+
+test('the policy sees the claims it reads, without the registered claims only the verifier checks', async (t) => {
+  const sub = randomUUID();
+  const read = {
+    ...AGENT,
+    sub,
+    roles: [],
+    department: 'retail',
+    acr: 'urn:verdict:acr:mfa',
+    auth_time: h.nowS - 60,
+    transaction_not_older_than: 30,
+    transaction_amount_limit: 1000,
+    excluded_categories: ['gambling'],
+  };
+  const res = await h.request('GET', '/transactions', {
+    token: await h.token({ ...read, unknown_claim: 'x' }),
+  });
+  t.is(res.status, 200, res.text);
+  t.deepEqual(seen.get(sub), { ...read, client_id: 'web-app', scope: CUSTOMER_SCOPES });
+});

@@ -9,11 +9,6 @@ import { ApiError } from '../../src/errors.js';
 const INPUT: PolicyInput = {
   subject: {
     claims: {
-      iss: 'i',
-      aud: 'a',
-      exp: 2,
-      iat: 1,
-      jti: 'j',
       sub: 'alice',
       client_id: 'web',
       scope: 'transactions:read',
