@@ -16,8 +16,7 @@ import { problemDetails } from './http/problem.js';
 import { addProtectedResourceRoute, challengeResourceMetadata } from './http/protected-resource.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
-import { requestLog } from './http/request-log.js';
-import { requestMetrics } from './http/request-metrics.js';
+import { observeRequests } from './http/request-observer.js';
 import { securityHeaders } from './http/security-headers.js';
 import type { RequestState } from './http/state.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
@@ -56,7 +55,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   const guard: Middleware<AuthorizedState>[] = [
     authenticate(deps.verifier, {
       onVerified: (cached) => {
-        metrics.tokenCache.inc({ result: cached ? 'hit' : 'miss' });
+        metrics.countTokenLookup(cached);
       },
       onFailure: (reason) => {
         metrics.authenticationFailures.inc({ reason });
@@ -88,7 +87,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     now: deps.now,
     recordRefusal,
     onDecision: (action, outcome, reason) => {
-      metrics.decisions.inc({ action, outcome, reason });
+      metrics.countDecision(action, outcome, reason);
     },
   };
   const api = transactionRoutes({ ...authorizeDeps, store: deps.store, guard });
@@ -99,8 +98,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app
     .use(requestId)
     .use(clientIp(proxies))
-    .use(requestLog(deps.logger))
-    .use(requestMetrics(metrics))
+    .use(observeRequests(deps.logger, metrics))
     .use(securityHeaders((ctx) => proxies.isTls(ctx)))
     .use(challengeResourceMetadata(deps.resource))
     .use(problemDetails(deps.logger))

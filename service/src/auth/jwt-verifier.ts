@@ -7,8 +7,11 @@ import { TokenCache } from './token-cache.js';
 /** What a JwtVerifier checks; times in seconds. */
 export interface JwtVerifierOptions {
   readonly getKey: JWTVerifyGetKey;
-  /** Runs before each cache lookup: refreshes a stale key set, whose change flushes the cache. */
-  readonly revalidateKeys?: () => Promise<void>;
+  /**
+   * Runs before each cache lookup: refreshes a stale key set, whose change flushes the cache; gives
+   * nothing to wait for while the keys are fresh.
+   */
+  readonly revalidateKeys?: () => Promise<unknown> | undefined;
   /** The key set's generation; a token verified across a key-set change is not cached. */
   readonly keysGeneration?: () => number;
   readonly issuer: string;
@@ -71,7 +74,8 @@ export class JwtVerifier {
     const { cache, now, revalidateKeys, keysGeneration } = this.options;
     // Before the cache: only the one canonical spelling of a token is ever verified or cached.
     assertCanonicalJws(token);
-    await revalidateKeys?.();
+    const revalidating = revalidateKeys?.();
+    if (revalidating !== undefined) await revalidating;
     const key = TokenCache.keyOf(token);
     const cached = cache.get(key, now());
     if (cached !== undefined) return { claims: cached, cached: true };

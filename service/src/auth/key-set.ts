@@ -65,9 +65,11 @@ export class RemoteKeySet {
    * Refreshes the key set when it is older than the cache max age (at most once per cooldown), so
    * that a change flushes cached tokens even when every request is a cache hit.
    */
-  async revalidate(): Promise<void> {
+  revalidate(): Promise<unknown> | undefined {
     if (this.#local !== undefined && this.options.now() - this.#fetchedAt >= this.options.cacheMaxAgeMs)
-      await this.#fetchOncePerCooldown();
+      return this.#fetchOncePerCooldown();
+    // Fresh keys (every request but one per max age): nothing to wait for, not even a resolved promise.
+    return undefined;
   }
 
   /** Changes whenever the served key set changes: a verification that began before may not be cached. */

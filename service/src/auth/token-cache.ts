@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccessTokenClaims } from './claims.js';
 
 interface Entry {
@@ -19,7 +19,7 @@ export class TokenCache {
 
   /** The cache key of a token. */
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   /** The verified claims of the token, or undefined when it is not cached or has expired by `nowMs`. */

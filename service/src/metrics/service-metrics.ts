@@ -87,6 +87,15 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  /** The token-cache series, looked up once: every authenticated request counts one. */
+  readonly #tokenCacheResult = {
+    hit: this.tokenCache.labels('hit'),
+    miss: this.tokenCache.labels('miss'),
+  };
+
+  /** Decision series by action, outcome and reason, each looked up once (the labels are bounded). */
+  readonly #decisionSeries = new Map<string, { inc(): void }>();
+
   /** With `processMetrics`, also Node's default process and runtime metrics. */
   constructor(processMetrics = false) {
     if (processMetrics) collectProcessMetrics(this.registry);
@@ -99,6 +108,22 @@ export class ServiceMetrics {
     for (const limiter of ['ip', 'client']) this.rateLimited.inc({ limiter }, 0);
     this.auditWriteFailures.inc(0);
     this.auditCheckpointFailures.inc(0);
+  }
+
+  /** Counts one verified-token cache lookup (the authenticate hook). */
+  countTokenLookup(cached: boolean): void {
+    (cached ? this.#tokenCacheResult.hit : this.#tokenCacheResult.miss).inc();
+  }
+
+  /** Counts one authorization decision by action, outcome and first reason code. */
+  countDecision(action: string, outcome: string, reason: string): void {
+    const key = `${action} ${outcome} ${reason}`;
+    let series = this.#decisionSeries.get(key);
+    if (series === undefined) {
+      series = this.decisions.labels(action, outcome, reason);
+      this.#decisionSeries.set(key, series);
+    }
+    series.inc();
   }
 
   /** Records a checkpoint written (AuditCheckpointer's onCheckpoint). */
