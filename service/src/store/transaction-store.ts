@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/record.js';
 import type { ListFilterClause } from '../authz/decision.js';
+import type { Account } from '../accounts/model.js';
 import type { Category, Status, Transaction, TransactionChanges } from '../transactions/model.js';
 import type { IdempotencyKey, StoredResponse } from './idempotency-store.js';
 
@@ -31,6 +32,12 @@ export type CreateOutcome<T = Transaction> =
   | { readonly kind: 'replay'; readonly response: StoredResponse }
   | { readonly kind: 'account_not_open' };
 
+/** A transaction as read with its account. */
+export interface TransactionWithAccount {
+  readonly transaction: Transaction;
+  readonly account: Account | undefined;
+}
+
 /**
  * Where transactions live. Changes are conditional on the version read, so concurrent writers
  * cannot overwrite each other: a stale version gives `undefined` / `false`. Every change writes its
@@ -49,6 +56,11 @@ export interface TransactionStore {
     respond?: (transaction: Transaction) => Omit<StoredResponse, 'fingerprint'>,
   ): Promise<CreateOutcome>;
   get(id: string): Promise<Transaction | undefined>;
+  /**
+   * The transaction and its account in one read (the `:id` loader's); `account` is undefined only
+   * if the account row is missing, which the policy then refuses.
+   */
+  getWithAccount(id: string): Promise<TransactionWithAccount | undefined>;
   /** A page, newest first, of the rows matching `query` and any of the list-filter clauses. */
   list(query: ListQuery, anyOf: readonly ListFilterClause[]): Promise<Page>;
   update(

@@ -1,6 +1,5 @@
 import type { Middleware } from 'koa';
 import { NotFoundError } from '../errors.js';
-import type { AccountStore } from '../store/account-store.js';
 import type { TransactionStore } from '../store/transaction-store.js';
 import { resourceOf } from './resource.js';
 import type { TransactionState } from './state.js';
@@ -12,16 +11,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * unknown or malformed id is a 404, as is one the policy later hides.
  */
 export function loadTransaction(
-  store: TransactionStore & AccountStore,
+  store: TransactionStore,
 ): (
   id: string,
   ctx: Parameters<Middleware<TransactionState>>[0],
   next: () => Promise<unknown>,
 ) => Promise<void> {
   return async function loadTransaction(id, ctx, next) {
-    const transaction = UUID.test(id) ? await store.get(id.toLowerCase()) : undefined;
-    if (transaction === undefined) throw new NotFoundError();
-    const account = await store.getAccount(transaction.account_id);
+    const loaded = UUID.test(id) ? await store.getWithAccount(id.toLowerCase()) : undefined;
+    if (loaded === undefined) throw new NotFoundError();
+    const { transaction, account } = loaded;
     ctx.state.transaction = transaction;
     ctx.state.account = account;
     ctx.state.resource = resourceOf(transaction, account);

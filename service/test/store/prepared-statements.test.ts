@@ -30,6 +30,7 @@ test.serial('fixed SQL is prepared once, when the store opens; dynamic SQL once 
     await store.create(transaction(`tx-${n}`, { account_id: account.id }), entry(`tx-${n}`), key, respond);
     await store.create(transaction(`tx-${n}-b`, { account_id: account.id }), entry(`tx-${n}-b`));
     await store.get(`tx-${n}`);
+    await store.getWithAccount(`tx-${n}`);
     await store.list({ limit: 10, account_id: account.id }, [
       { owner: 'alice', category_not_in: ['travel'] },
     ]);

@@ -182,3 +182,15 @@ test('onAuditAppended is called inside the write with the log, which reads the c
   );
   t.is(committedRecords(path), 2);
 });
+
+test('getWithAccount: the transaction and its account as get and getAccount read them; unknown id → undefined', async (t) => {
+  const { store } = openTestStore(t);
+  await store.openAccount(ACCOUNT, entry(ACCOUNT.id, 'accounts:open'));
+  await store.create(transaction('tx-joined'), entry('tx-joined'));
+  t.truthy(await store.get('tx-joined'));
+  t.deepEqual(await store.getWithAccount('tx-joined'), {
+    transaction: await store.get('tx-joined'),
+    account: await store.getAccount(ACCOUNT.id),
+  });
+  t.is(await store.getWithAccount('tx-unknown'), undefined);
+});

@@ -70,6 +70,12 @@ export class SqliteStore implements Store {
     return this.#transactions.get(...args);
   }
 
+  getWithAccount(
+    ...args: Parameters<TransactionStore['getWithAccount']>
+  ): ReturnType<TransactionStore['getWithAccount']> {
+    return this.#transactions.getWithAccount(...args);
+  }
+
   list(...args: Parameters<TransactionStore['list']>): ReturnType<TransactionStore['list']> {
     return this.#transactions.list(...args);
   }

@@ -1,9 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry } from '../../audit/record.js';
 import type { ListFilterClause } from '../../authz/decision.js';
+import type { AccountStatus } from '../../accounts/model.js';
 import type { Category, Status, Transaction, TransactionChanges } from '../../transactions/model.js';
 import type { IdempotencyKey, StoredResponse } from '../idempotency-store.js';
-import type { CreateOutcome, ListQuery, Page, TransactionStore } from '../transaction-store.js';
+import type {
+  CreateOutcome,
+  ListQuery,
+  Page,
+  TransactionStore,
+  TransactionWithAccount,
+} from '../transaction-store.js';
 import type { SqliteAccounts } from './accounts.js';
 import type { AuditedWrites } from './audited-writes.js';
 import { listFilterSql } from './list-filter-sql.js';
@@ -27,6 +34,22 @@ interface Row {
   updated_at: string;
   version: number;
 }
+
+/** A transaction row with its account's columns (`a_…`), null when the account row is missing. */
+interface JoinedRow extends Row {
+  a_id: string | null;
+  a_owner: string;
+  a_department: string;
+  a_currency: string;
+  a_status: string;
+  a_created_at: string;
+  a_version: number;
+}
+
+/** The `:id` loader's read in one statement: each statement is a read transaction of its own. */
+const GET_WITH_ACCOUNT = `SELECT t.*, a.id AS a_id, a.owner AS a_owner, a.department AS a_department,
+    a.currency AS a_currency, a.status AS a_status, a.created_at AS a_created_at, a.version AS a_version
+  FROM transactions t LEFT JOIN accounts a ON a.id = t.account_id WHERE t.id = ?`;
 
 function fromRow(row: Row): Transaction {
   return {
@@ -80,6 +103,7 @@ export class SqliteTransactions implements TransactionStore {
   readonly #writes: AuditedWrites;
   readonly #accounts: Pick<SqliteAccounts, 'isOpen'>;
   readonly #get: Database.Statement<[string], Row>;
+  readonly #getWithAccount: Database.Statement<[string], JoinedRow>;
   readonly #insert: Database.Statement<[Row]>;
   readonly #update: Database.Statement<[UpdateParams], Row>;
   readonly #setStatus: Database.Statement<
@@ -93,6 +117,7 @@ export class SqliteTransactions implements TransactionStore {
     this.#writes = writes;
     this.#accounts = accounts;
     this.#get = db.prepare('SELECT * FROM transactions WHERE id = ?');
+    this.#getWithAccount = db.prepare(GET_WITH_ACCOUNT);
     this.#insert = db.prepare(
       `INSERT INTO transactions (id, owner, account_id, amount_minor, currency, category, counterparty_name,
          counterparty_account, note, status, department, created_at, updated_at, version)
@@ -134,6 +159,24 @@ export class SqliteTransactions implements TransactionStore {
   get(id: string): Promise<Transaction | undefined> {
     const row = this.#get.get(id);
     return Promise.resolve(row === undefined ? undefined : fromRow(row));
+  }
+
+  getWithAccount(id: string): Promise<TransactionWithAccount | undefined> {
+    const row = this.#getWithAccount.get(id);
+    if (row === undefined) return Promise.resolve(undefined);
+    const account =
+      row.a_id === null
+        ? undefined
+        : {
+            id: row.a_id,
+            owner: row.a_owner,
+            department: row.a_department,
+            currency: row.a_currency,
+            status: row.a_status as AccountStatus,
+            created_at: row.a_created_at,
+            version: row.a_version,
+          };
+    return Promise.resolve({ transaction: fromRow(row), account });
   }
 
   list(query: ListQuery, anyOf: readonly ListFilterClause[]): Promise<Page> {
