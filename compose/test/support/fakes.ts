@@ -33,7 +33,11 @@ export function fakeJwt(
 }
 
 /** What the fake authorization server answers for one opaque token. */
-export type Answer = { status: number; type?: string; body: string } | 'hang';
+export interface Answer {
+  readonly status: number;
+  readonly type?: string;
+  readonly body: string;
+}
 
 /** One introspection request the fake received. */
 export interface Introspection {
@@ -62,7 +66,6 @@ export class FakeAuthorizationServer {
           type: 'application/json',
           body: '{"active":false}',
         };
-        if (answer === 'hang') return;
         res.writeHead(answer.status, answer.type === undefined ? {} : { 'Content-Type': answer.type });
         res.end(answer.body);
       });
