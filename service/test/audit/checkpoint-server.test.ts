@@ -14,8 +14,9 @@ import { AUDIENCE, baseClaims, ISSUER, sign, TestIssuer } from '../support/issue
 
 const SERVER = join(import.meta.dirname, '..', '..', 'src', 'server.ts');
 
+/** Polls `probe` every 50 ms for up to 30 s (a TypeScript loader starting on a busy machine is slow). */
 async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 600; i++) {
     const value = await probe();
     if (value !== undefined) return value;
     await sleep(50);
