@@ -23,6 +23,8 @@ export async function createAuthServer(
   const adapter = storage.factory();
   const limits = new ConsentedLimits(adapter('AgentLimits'), GRANT_TTL_S);
   const provider = new Provider(config.issuer, providerConfiguration({ config, keys, limits, adapter }));
+  // Koa's own switch: X-Forwarded-Proto/Host are believed only when the deployment says so.
+  provider.proxy = config.trustProxy;
   provider.use(requestLog(logger));
   provider.use(interactionRoutes({ provider, limits, logger }));
   provider.use(

@@ -30,6 +30,11 @@ export interface AuthServerConfig {
   /** Access-token lifetime for AI-agent clients. */
   readonly agentAccessTokenTtlS: number;
   readonly logLevel: string;
+  /**
+   * TRUST_PROXY [off]: `on` behind a TLS-terminating proxy (the gateway in compose), whose
+   * X-Forwarded-Proto and X-Forwarded-Host then make the endpoint URLs of discovery.
+   */
+  readonly trustProxy: boolean;
 }
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -82,6 +87,9 @@ export function loadConfig(env: Env = process.env): AuthServerConfig {
   if (!LOG_LEVELS.has(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${[...LOG_LEVELS].join(', ')}, got "${logLevel}"`);
   const apiAudience = optional(env, 'API_AUDIENCE') ?? 'verdict-transactions';
+  const trustProxy = optional(env, 'TRUST_PROXY') ?? 'off';
+  if (trustProxy !== 'on' && trustProxy !== 'off')
+    throw new ConfigError('TRUST_PROXY', `must be "on" or "off", got "${trustProxy}"`);
   return Object.freeze({
     port: integer(env, 'PORT', 8180, 0, 65535),
     host: optional(env, 'HOST') ?? '127.0.0.1',
@@ -92,6 +100,7 @@ export function loadConfig(env: Env = process.env): AuthServerConfig {
     accessTokenTtlS,
     agentAccessTokenTtlS,
     logLevel,
+    trustProxy: trustProxy === 'on',
   });
 }
 

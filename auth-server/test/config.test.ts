@@ -14,6 +14,7 @@ test('defaults', (t) => {
     accessTokenTtlS: 600,
     agentAccessTokenTtlS: 300,
     logLevel: 'info',
+    trustProxy: false,
   });
   t.true(Object.isFrozen(config));
 });
