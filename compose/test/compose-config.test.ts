@@ -36,7 +36,9 @@ const DOCKERFILES = [
   'auth-server/Dockerfile',
 ];
 /** Variables only a container needs: the development CA the service trusts for the https JWKS. */
-const CONTAINER_ONLY = new Set(['NODE_EXTRA_CA_CERTS']);
+// TRUST_PROXY: in compose the authorization server sits behind the gateway's TLS; on the local
+// stack it is reached directly on loopback.
+const CONTAINER_ONLY = new Set(['NODE_EXTRA_CA_CERTS', 'TRUST_PROXY']);
 
 const stackEnvironments = partEnvironments({
   ports: DEFAULT_PORTS,
