@@ -232,7 +232,13 @@ async function main(): Promise<number> {
   }
   const seed = seedArgument();
   const started = performance.now();
-  const harness = await Harness.start();
+  // RFC 9728 metadata on, as behind the gateway, so its route is fuzzed too.
+  const harness = await Harness.start({
+    resource: {
+      resource: 'https://api.demo.example:8443',
+      authorizationServers: ['https://auth.demo.example:8443'],
+    },
+  });
   const dir = mkdtempSync(join(tmpdir(), 'verdict-schemathesis-'));
   const results: RunResult[] = [];
   try {
