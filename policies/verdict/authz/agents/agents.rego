@@ -22,6 +22,13 @@ _amount_limited if caller.claims.transaction_amount_limit != null
 
 _categories_limited if caller.claims.excluded_categories != null
 
+# The token carries some limit (most carry none, and then nothing else here is asked).
+_limited if _age_limited
+
+_limited if _amount_limited
+
+_limited if _categories_limited
+
 # METADATA
 # title: Age cutoff
 # description: |
@@ -86,6 +93,7 @@ _digits_as_empty := {"0": "", "1": "", "2": "", "3": "", "4": "", "5": "", "6": 
 #   The limits the transaction — existing, or proposed (created now) — exceeds, as reason codes;
 #   none for a request about no transaction.
 exceeded(resource) := {code |
+	_limited
 	request.one_transaction(resource)
 	some code in ["agent_age_limit", "agent_amount_limit", "agent_category_excluded"]
 	_exceeds(code, resource)

@@ -21,13 +21,14 @@ open(department) if {
 	settings := config.departments[department]
 	local := [clock.now_ns, settings.time_zone]
 	time.weekday(local) in settings.business_hours.days
-	[hour, minute, second] := time.clock(local)
-	now := (((hour * 60) + minute) * 60) + second
-	_second_of_day(settings.business_hours.open) <= now
-	now < _second_of_day(settings.business_hours.close)
+	[hour, minute, _] := time.clock(local)
+	now := concat(":", [_two_digits(hour), _two_digits(minute)])
+	settings.business_hours.open <= now
+	now < settings.business_hours.close
 }
 
-# "09:30" → 34200
-_second_of_day(hh_mm) := ((to_number(hour) * 60) + to_number(minute)) * 60 if {
-	[hour, minute] := split(hh_mm, ":")
-}
+# Open and close are HH:MM in data (the schema's pattern), so the wall clock's HH:MM compares with
+# them as text as it does as a time: from the minute it opens, until the minute it closes.
+_two_digits(n) := concat("", ["0", format_int(n, 10)]) if n < 10
+
+_two_digits(n) := format_int(n, 10) if n >= 10

@@ -63,9 +63,11 @@ mismatched_resource(resource) if {
 # title: Collection
 # description: A list action's own gate, about the collection and not a row (the resource has no id).
 collection(resource) if {
-	input.action in {"transactions:list", "accounts:list"}
+	_list_action
 	not resource.id
 }
+
+_list_action if input.action in {"transactions:list", "accounts:list"}
 
 # METADATA
 # title: Transaction proposal

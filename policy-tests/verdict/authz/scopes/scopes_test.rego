@@ -16,8 +16,25 @@ test_deny_reject_needs_the_approve_scope if {
 }
 
 test_deny_empty_and_absent_scopes_grant_nothing if {
-	count(scopes.granted) == 0 with input as {"subject": {"claims": {"scope": "  "}}}
-	count(scopes.granted) == 0 with input as {"subject": {"claims": {}}}
+	scopes.missing == "transactions:read" with input as {"action": "transactions:read", "subject": {"claims": {"scope": "  "}}}
+	scopes.missing == "transactions:read" with input as {"action": "transactions:read", "subject": {"claims": {"scope": ""}}}
+	scopes.missing == "transactions:read" with input as {"action": "transactions:read", "subject": {"claims": {}}}
+	scopes.missing == "transactions:read" with input as {"action": "transactions:read", "subject": {"claims": {"scope": ["transactions:read"]}}}
+}
+
+test_deny_scopes_match_exactly_not_as_prefixes_or_parts if {
+	every scope in [
+		"transactions:reader", "transactions:rea", "xtransactions:read", "transactions:read:all",
+		"Transactions:read", "transactions:read,accounts:read", "transactions:read\taudit:read",
+	] {
+		scopes.missing == "transactions:read" with input as {"action": "transactions:read", "subject": {"claims": {"scope": scope}}}
+	}
+}
+
+test_allow_the_scope_anywhere_among_others if {
+	every scope in ["transactions:read", " transactions:read", "a transactions:read", "transactions:read b", "a  transactions:read  b"] {
+		not scopes.missing with input as {"action": "transactions:read", "subject": {"claims": {"scope": scope}}}
+	}
 }
 
 test_deny_unknown_action_is_not_known if {
