@@ -47,7 +47,36 @@ export function civilFromDays(days: bigint): CivilDate {
 }
 
 /** Days in a month of a year (Gregorian leap years). */
-export function daysInMonth(year: bigint, month: bigint): bigint {
-  if (month === 2n) return year % 4n === 0n && (year % 100n !== 0n || year % 400n === 0n) ? 29n : 28n;
-  return month === 4n || month === 6n || month === 9n || month === 11n ? 30n : 31n;
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * {@link daysFromCivil} in `number`s, for years of four digits (and any year whose day number is
+ * below 2^53 in magnitude): every intermediate value is an exact integer.
+ */
+export function daysFromCivilNumber(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 9) % 12;
+  const doy = Math.floor((153 * mp + 2) / 5);
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468 + (day - 1);
+}
+
+/** {@link civilFromDays} in `number`s, exact for every day an int64 of nanoseconds reaches. */
+export function civilFromDaysNumber(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }

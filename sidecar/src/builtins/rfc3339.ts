@@ -1,4 +1,4 @@
-import { daysFromCivil, daysInMonth } from './civil.js';
+import { daysFromCivilNumber, daysInMonth } from './civil.js';
 
 /** Smallest and largest instants an int64 of nanoseconds holds, the range OPA's `time.*` results must fit. */
 export const MIN_NS = -(2n ** 63n);
@@ -18,26 +18,27 @@ export function parseRfc3339(text: string): bigint | string {
   const match = RFC3339.exec(text);
   if (!match) return `cannot parse ${JSON.stringify(text)} as RFC 3339`;
   const [, y, mo, d, h, mi, s, fraction = '', sign, offsetHours = '0', offsetMinutes = '0'] = match;
-  const year = BigInt(y ?? '');
-  const month = BigInt(mo ?? '');
-  const day = BigInt(d ?? '');
-  const hour = BigInt(h ?? '');
-  const minute = BigInt(mi ?? '');
-  const second = BigInt(s ?? '');
-  if (month < 1n || month > 12n) return 'month out of range';
-  if (hour > 23n) return 'hour out of range';
-  if (minute > 59n) return 'minute out of range';
-  if (second > 59n) return 'second out of range';
-  if (day < 1n || day > daysInMonth(year, month)) return 'day out of range';
-  const zoneHours = BigInt(offsetHours);
-  const zoneMinutes = BigInt(offsetMinutes);
-  if (zoneHours > 24n) return 'time zone offset hour out of range';
-  if (zoneMinutes > 60n) return 'time zone offset minute out of range';
-  const offset = (sign === '-' ? -1n : 1n) * (zoneHours * 3600n + zoneMinutes * 60n);
+  // Four-digit years: every field and the seconds since the epoch are exact in a number.
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12) return 'month out of range';
+  if (hour > 23) return 'hour out of range';
+  if (minute > 59) return 'minute out of range';
+  if (second > 59) return 'second out of range';
+  if (day < 1 || day > daysInMonth(year, month)) return 'day out of range';
+  const zoneHours = Number(offsetHours);
+  const zoneMinutes = Number(offsetMinutes);
+  if (zoneHours > 24) return 'time zone offset hour out of range';
+  if (zoneMinutes > 60) return 'time zone offset minute out of range';
+  const offset = (sign === '-' ? -1 : 1) * (zoneHours * 3600 + zoneMinutes * 60);
 
-  const nanos = BigInt(fraction.slice(0, 9).padEnd(9, '0'));
-  const seconds = daysFromCivil(year, month, day) * 86400n + hour * 3600n + minute * 60n + second - offset;
-  const ns = seconds * 1_000_000_000n + nanos;
+  const nanos = Number(fraction.slice(0, 9).padEnd(9, '0'));
+  const seconds = daysFromCivilNumber(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  const ns = BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
   if (ns < MIN_NS || ns > MAX_NS) return 'time outside of valid range';
   return ns;
 }

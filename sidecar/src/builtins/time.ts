@@ -1,5 +1,5 @@
 import { BuiltinError } from '../errors.js';
-import { civilFromDays, daysFromCivil, floorDiv, floorMod } from './civil.js';
+import { civilFromDays, civilFromDaysNumber, daysFromCivil, floorDiv, floorMod } from './civil.js';
 import { MAX_NS, MIN_NS, parseRfc3339 } from './rfc3339.js';
 import { resolveTimeZone, UTC, type TimeZone } from './time-zone.js';
 
@@ -44,6 +44,7 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const NS_PER_SECOND = 1_000_000_000n;
 const SECONDS_PER_DAY = 86_400n;
 const NS_PER_DAY = NS_PER_SECOND * SECONDS_PER_DAY;
+const SECONDS_PER_DAY_NUMBER = 86_400;
 
 /** `time.parse_rfc3339_ns(value)`: nanoseconds since the epoch of an RFC 3339 timestamp. */
 export function parseRfc3339Ns(value: unknown): bigint {
@@ -63,14 +64,14 @@ export function clock(value: unknown): [number, number, number] {
 /** `time.date(ns | [ns, tz])`: `[year, month, day]` in the zone (UTC by default). */
 export function date(value: unknown): [number, number, number] {
   const { day } = wallClock('time.date', value);
-  const civil = civilFromDays(day);
-  return [Number(civil.year), Number(civil.month), Number(civil.day)];
+  const civil = civilFromDaysNumber(day);
+  return [civil.year, civil.month, civil.day];
 }
 
 /** `time.weekday(ns | [ns, tz])`: the English day name in the zone (UTC by default). */
 export function weekday(value: unknown): Weekday {
   const { day } = wallClock('time.weekday', value);
-  return WEEKDAYS[Number(floorMod(day + 4n, 7n))] ?? 'Sunday';
+  return WEEKDAYS[(((day + 4) % 7) + 7) % 7] ?? 'Sunday';
 }
 
 /**
@@ -95,13 +96,16 @@ export function addDate(ns: unknown, years: unknown, months: unknown, days: unkn
   return result;
 }
 
-/** The local day number and second of that day of an instant in a zone. */
-function wallClock(name: string, value: unknown): { day: bigint; secondOfDay: number } {
+/**
+ * The local day number and second of that day of an instant in a zone. Seconds of an int64 of
+ * nanoseconds are below 2^34, so from there on `number`s are exact.
+ */
+function wallClock(name: string, value: unknown): { day: number; secondOfDay: number } {
   const { ns, zone } = tzTime(name, value);
-  const seconds = floorDiv(ns, NS_PER_SECOND);
-  const local = seconds + BigInt(zone.offsetAt(Number(seconds)));
-  const day = floorDiv(local, SECONDS_PER_DAY);
-  return { day, secondOfDay: Number(local - day * SECONDS_PER_DAY) };
+  const seconds = Number(floorDiv(ns, NS_PER_SECOND));
+  const local = seconds + zone.offsetAt(seconds);
+  const day = Math.floor(local / SECONDS_PER_DAY_NUMBER);
+  return { day, secondOfDay: local - day * SECONDS_PER_DAY_NUMBER };
 }
 
 /** OPA's `tzTime`: a number of nanoseconds, or `[ns]`, `[ns, tz]`, `[ns, tz, layout]`. */
