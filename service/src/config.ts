@@ -47,7 +47,10 @@ export interface PdpConfig {
   readonly mode: PdpMode;
   /** The sidecar (sidecar mode). */
   readonly url: string;
+  /** How long the sidecar may take to answer a call once it is sent (PDP_TIMEOUT_MS). */
   readonly timeoutMs: number;
+  /** How long a call may wait for a free connection to the sidecar (PDP_QUEUE_TIMEOUT_MS). */
+  readonly queueTimeoutMs: number;
 }
 
 /** The database. */
@@ -295,6 +298,7 @@ function pdpConfig(env: Env): PdpConfig {
     mode,
     url: pdpUrl(env),
     timeoutMs: integer(env, 'PDP_TIMEOUT_MS', 50, 1, 60000),
+    queueTimeoutMs: integer(env, 'PDP_QUEUE_TIMEOUT_MS', 1000, 1, 60000),
   });
 }
 

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     authorizer = new SidecarAuthorizer({
       url: config.pdp.url,
       timeoutMs: config.pdp.timeoutMs,
+      queueTimeoutMs: config.pdp.queueTimeoutMs,
       now,
       onCall: (path, outcome, seconds) => {
         metrics.observePdp(path, outcome, seconds);

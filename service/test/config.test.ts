@@ -13,7 +13,7 @@ test('defaults follow ARCHITECTURE.md and the result is frozen', (t) => {
     http: { port: 8080, host: '127.0.0.1', adminPort: 9464 },
     store: { databaseUrl: 'sqlite:./data/verdict.db' },
     jwt: { clockToleranceS: 30, maxLifetimeS: 3600, jwksCooldownS: 30, jwksCacheMaxAgeS: 600 },
-    pdp: { mode: 'sidecar', url: 'http://127.0.0.1:8181', timeoutMs: 50 },
+    pdp: { mode: 'sidecar', url: 'http://127.0.0.1:8181', timeoutMs: 50, queueTimeoutMs: 1000 },
     limits: { rateLimitPerMin: 600 },
     logLevel: 'info',
   });

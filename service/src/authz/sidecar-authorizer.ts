@@ -6,9 +6,14 @@ import {
   toListFilter,
 } from '@verdict/sidecar/contract/decision-shape';
 import { ENTRYPOINTS as PATHS } from '@verdict/sidecar/contract/entrypoints';
-import { Agent, Pool, type Dispatcher } from 'undici';
 import { AuthorizationUnavailableError, PolicyNoDecisionError } from '../errors.js';
-import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
+import {
+  CircuitBreaker,
+  CircuitOpenError,
+  DEFAULT_BREAKER,
+  type CallOutcome,
+  type CircuitBreakerOptions,
+} from './circuit-breaker.js';
 import type {
   Authorizer,
   BatchInput,
@@ -18,21 +23,29 @@ import type {
   ListFilterResult,
   PolicyInput,
 } from './decision.js';
+import { SidecarBusyError, SidecarClient, SidecarTimeoutError } from './sidecar-client.js';
+
+/** Keep-alive connections to the sidecar: enough to keep its one event loop busy, few enough to queue here. */
+export const DEFAULT_PDP_CONNECTIONS = 8;
+
+/** How one PDP call ended, for metrics. */
+export type PdpCallOutcome = 'ok' | 'no_decision' | 'error' | 'timeout' | 'overloaded' | 'circuit_open';
 
 /** How the service reaches its sidecar. */
 export interface SidecarAuthorizerOptions {
   /** `http://host:port` or `unix:/path/to.sock` (PDP_URL). */
   readonly url: string;
-  /** Per-call deadline (PDP_TIMEOUT_MS). */
+  /** How long the sidecar may take to answer once a call is sent (PDP_TIMEOUT_MS). */
   readonly timeoutMs: number;
+  /** How long a call may wait for a free connection (PDP_QUEUE_TIMEOUT_MS, default 1000). */
+  readonly queueTimeoutMs?: number;
+  /** Keep-alive connections (default {@link DEFAULT_PDP_CONNECTIONS}). */
+  readonly connections?: number;
   readonly now: () => number;
-  readonly breaker?: { readonly failureThreshold: number; readonly openMs: number };
+  /** The circuit breaker's window and thresholds (default {@link DEFAULT_BREAKER}). */
+  readonly breaker?: Partial<Omit<CircuitBreakerOptions, 'now'>>;
   /** Observes each call's outcome and duration (metrics). */
-  readonly onCall?: (
-    path: string,
-    outcome: 'ok' | 'no_decision' | 'error' | 'circuit_open',
-    seconds: number,
-  ) => void;
+  readonly onCall?: (path: string, outcome: PdpCallOutcome, seconds: number) => void;
 }
 
 /** A 4xx from the sidecar: the request or the path is wrong; not retried, not a PDP outage. */
@@ -42,32 +55,46 @@ class SidecarRejectedError extends Error {
   }
 }
 
+/** How a failed call counts for the breaker: only the sidecar failing to answer well is a failure. */
+function classify(error: unknown): CallOutcome {
+  if (error instanceof SidecarRejectedError) return 'success';
+  if (error instanceof SidecarBusyError || error instanceof CircuitOpenError) return 'ignored';
+  return 'failure';
+}
+
+function outcomeOf(error: unknown): PdpCallOutcome {
+  if (error instanceof CircuitOpenError) return 'circuit_open';
+  if (error instanceof SidecarTimeoutError) return 'timeout';
+  if (error instanceof SidecarBusyError) return 'overloaded';
+  return 'error';
+}
+
+/** `POST /v1/data/<entrypoint>?provenance=true` for each entrypoint, built once. */
+const REQUEST_PATHS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(PATHS).map((path) => [path, `${dataPath(path)}?provenance=true`]),
+);
+
 /**
- * `PDP_MODE=sidecar`: OPA's Data API over a keep-alive pool (undici), with a deadline per call and
- * a circuit breaker. Fails closed: undefined or malformed results → 403 policy_no_decision;
- * transport errors, timeouts, 5xx and an open circuit → 503 authorization_unavailable.
+ * `PDP_MODE=sidecar`: OPA's Data API over keep-alive connections ({@link SidecarClient}), with a
+ * deadline per call from the moment it is sent and an error-ratio circuit breaker. Fails closed:
+ * undefined or malformed results → 403 policy_no_decision; transport errors, timeouts, 5xx, a
+ * full queue and an open circuit → 503 authorization_unavailable.
  */
 export class SidecarAuthorizer implements Authorizer {
-  readonly #dispatcher: Dispatcher;
-  readonly #origin: string;
+  readonly #client: SidecarClient;
   readonly #breaker: CircuitBreaker;
+  readonly #onCall: SidecarAuthorizerOptions['onCall'];
 
-  constructor(private readonly options: SidecarAuthorizerOptions) {
-    if (options.url.startsWith('unix:')) {
-      this.#origin = 'http://localhost';
-      this.#dispatcher = new Agent({
-        connect: { socketPath: options.url.slice('unix:'.length) },
-        keepAliveTimeout: 30_000,
-      });
-    } else {
-      this.#origin = options.url;
-      this.#dispatcher = new Pool(options.url, { connections: 32, keepAliveTimeout: 30_000, pipelining: 1 });
-    }
-    this.#breaker = new CircuitBreaker({
-      failureThreshold: options.breaker?.failureThreshold ?? 5,
-      openMs: options.breaker?.openMs ?? 2_000,
-      now: options.now,
+  constructor(options: SidecarAuthorizerOptions) {
+    this.#breaker = new CircuitBreaker({ ...DEFAULT_BREAKER, ...options.breaker, now: options.now });
+    this.#client = new SidecarClient({
+      url: options.url,
+      timeoutMs: options.timeoutMs,
+      queueTimeoutMs: options.queueTimeoutMs ?? 1000,
+      connections: options.connections ?? DEFAULT_PDP_CONNECTIONS,
+      gate: () => (this.#breaker.state === 'open' ? new CircuitOpenError() : undefined),
     });
+    this.#onCall = options.onCall;
   }
 
   ready(): boolean {
@@ -76,41 +103,32 @@ export class SidecarAuthorizer implements Authorizer {
 
   async #post(path: string, input: unknown): Promise<DataResponse> {
     const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
     try {
-      const response = await this.#breaker.run(
-        () => this.#request(path, input),
-        (error) => !(error instanceof SidecarRejectedError),
-      );
-      this.options.onCall?.(path, 'ok', seconds());
+      const response = await this.#breaker.run(() => this.#request(path, input), classify);
+      this.#onCall?.(path, 'ok', (performance.now() - started) / 1000);
       return response;
     } catch (error) {
+      const seconds = (performance.now() - started) / 1000;
       if (error instanceof SidecarRejectedError) {
-        this.options.onCall?.(path, 'no_decision', seconds());
+        this.#onCall?.(path, 'no_decision', seconds);
         throw new PolicyNoDecisionError(error);
       }
-      this.options.onCall?.(path, error instanceof CircuitOpenError ? 'circuit_open' : 'error', seconds());
+      this.#onCall?.(path, outcomeOf(error), seconds);
       throw new AuthorizationUnavailableError(error);
     }
   }
 
   async #request(path: string, input: unknown): Promise<DataResponse> {
-    const response = await this.#dispatcher.request({
-      origin: this.#origin,
-      path: `${dataPath(path)}?provenance=true`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ input }),
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    });
-    if (response.statusCode >= 400) {
-      await response.body.dump();
-      if (response.statusCode < 500) throw new SidecarRejectedError(response.statusCode);
-      throw new Error(`the sidecar answered ${response.statusCode}`);
+    const answer = await this.#client.post(
+      REQUEST_PATHS[path] ?? `${dataPath(path)}?provenance=true`,
+      `{"input":${JSON.stringify(input)}}`,
+    );
+    if (answer.status >= 400) {
+      if (answer.status < 500) throw new SidecarRejectedError(answer.status);
+      throw new Error(`the sidecar answered ${answer.status}`);
     }
-    return (await response.body.json()) as DataResponse;
+    if (answer.status !== 200) throw new Error(`the sidecar answered ${answer.status}`);
+    return JSON.parse(answer.body.toString('utf8')) as DataResponse;
   }
 
   #checked<T>(check: () => T): T {
@@ -142,8 +160,8 @@ export class SidecarAuthorizer implements Authorizer {
     return { anyOf, decisionId: response.decision_id ?? '', revision: revisionOf(response) };
   }
 
-  /** Closes the connection pool. */
+  /** Closes the connections. */
   close(): Promise<void> {
-    return this.#dispatcher.close();
+    return this.#client.close();
   }
 }
