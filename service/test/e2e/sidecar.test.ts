@@ -12,7 +12,7 @@ test('sidecar mode: decisions by the real sidecar; killed → 503; recovers by i
     url: `http://127.0.0.1:${port}`,
     timeoutMs: 500,
     now: Date.now,
-    breaker: { failureThreshold: 2, openMs: 300 },
+    breaker: { minimumCalls: 2, failureRatio: 0.5, openMs: 300 },
   });
   t.teardown(() => authorizer.close());
   const h = await Harness.start({ authorizer });
