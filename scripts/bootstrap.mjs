@@ -17,12 +17,18 @@ const forTests = process.argv.includes('--test');
 /**
  * Debian packages the tests need (real Prometheus for the scrape test and promtool for rules;
  * docker-compose 1.29 to validate compose/docker-compose.yml; envsubst, which renders the gateway's
- * template in its container, to check it renders as the local stack does).
+ * template in its container, to check it renders as the local stack does; PostgreSQL, Redis and
+ * Chromium, each started by the test that needs it on loopback in a temporary directory).
  */
 export const TEST_PACKAGES = [
   { command: 'promtool', package: 'prometheus' },
   { command: 'docker-compose', package: 'docker-compose' },
   { command: 'envsubst', package: 'gettext-base' },
+  // The store and audit suites run against PostgreSQL too; the replica test shares one Redis.
+  { command: 'pg_ctlcluster', package: 'postgresql' },
+  { command: 'redis-server', package: 'redis-server' },
+  // The policy console's end-to-end test drives Debian's browser (nothing downloads one).
+  { command: 'chromium', package: 'chromium' },
 ];
 
 /**
