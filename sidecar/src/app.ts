@@ -46,16 +46,22 @@ function decodePath(rest: string): string {
   }
 }
 
+/**
+ * Writes `reply` with its `content-length`, so the header and the body leave in one write (a
+ * `writeHead` without a length would send the body chunked, in pieces).
+ */
 function send(response: ServerResponse, reply: Reply, pretty: boolean): void {
-  for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
-  if (reply.text !== undefined) {
-    response.writeHead(reply.status, { 'content-type': reply.text.contentType });
-    response.end(reply.text.content);
-    return;
-  }
-  const body = pretty ? JSON.stringify(reply.body, null, 2) : JSON.stringify(reply.body);
-  response.writeHead(reply.status, { 'content-type': 'application/json' });
-  response.end(`${body}\n`);
+  const content =
+    reply.text !== undefined
+      ? reply.text.content
+      : `${pretty ? JSON.stringify(reply.body, null, 2) : JSON.stringify(reply.body)}\n`;
+  const headers: Record<string, string | number> = {
+    ...reply.headers,
+    'content-type': reply.text === undefined ? 'application/json' : reply.text.contentType,
+    'content-length': Buffer.byteLength(content),
+  };
+  response.writeHead(reply.status, headers);
+  response.end(content);
 }
 
 /**

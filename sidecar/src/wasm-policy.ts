@@ -63,19 +63,19 @@ export class WasmPolicy {
   /** The names of the built-ins the module imports from its host, sorted. */
   readonly importedBuiltins: readonly string[];
   readonly #exports: OpaExports;
-  readonly #memory: WasmMemory;
+  readonly #memory: HostMemory;
   readonly #baseHeap: number;
   #dataAddress = 0;
   #dataHeap = 0;
 
-  private constructor(exports: OpaExports, memory: WasmMemory, builtinIds: Record<string, number>) {
+  private constructor(exports: OpaExports, memory: HostMemory, builtinIds: Record<string, number>) {
     this.#exports = exports;
     this.#memory = memory;
     this.importedBuiltins = Object.keys(builtinIds).sort();
     this.entrypoints = new Map(
-      Object.entries(this.#dumpValue(exports.entrypoints()) as Record<string, number>),
+      Object.entries(JSON.parse(dump(exports, memory, exports.entrypoints())) as Record<string, number>),
     );
-    this.#dataAddress = this.#load('{}');
+    this.#dataAddress = load(exports, memory, '{}');
     this.#baseHeap = exports.opa_heap_ptr_get();
     this.#dataHeap = this.#baseHeap;
   }
@@ -90,51 +90,57 @@ export class WasmPolicy {
     memory: WasmMemoryDescriptor,
     builtins: Readonly<Record<string, HostBuiltin>>,
   ): Promise<WasmPolicy> {
-    const mem = new wasmApi.Memory(memory);
-    // Filled once the instance exists: the imports close over it.
-    const calls: ((...args: number[]) => number)[] = [];
+    const mem = new HostMemory(new wasmApi.Memory(memory));
+    // Set once the instance exists: the imports close over them.
+    const instanceState: { exports?: OpaExports } = {};
+    const byId: (HostBuiltin | undefined)[] = [];
+    const builtin = (id: number): HostBuiltin => {
+      const found = byId[id];
+      if (!found || !instanceState.exports) throw new Error(`built-in ${id} is not provided by the engine`);
+      return found;
+    };
+    // One import per arity, as OPA's ABI calls them (the context argument is unused).
     const call = (id: number, args: number[]): number => {
-      const builtin = calls[id];
-      if (!builtin) throw new Error(`built-in ${id} is not provided by the engine`);
-      return builtin(...args);
+      const fn = builtin(id);
+      const ex = instanceState.exports as OpaExports;
+      return load(ex, mem, fn(...args.map((address) => dump(ex, mem, address))));
+    };
+    const call1 = (id: number, a: number): number => {
+      const fn = builtin(id);
+      const ex = instanceState.exports as OpaExports;
+      return load(ex, mem, fn(dump(ex, mem, a)));
     };
     const { instance } = await wasmApi.instantiate(wasm, {
       env: {
-        memory: mem,
+        memory: mem.memory,
         opa_abort: (address: number) => {
-          throw new Error(`policy aborted: ${readString(mem, address)}`);
+          throw new Error(`policy aborted: ${mem.readString(address)}`);
         },
         opa_println: () => undefined,
         opa_builtin0: (id: number) => call(id, []),
-        opa_builtin1: (id: number, _ctx: number, a: number) => call(id, [a]),
+        opa_builtin1: (id: number, _ctx: number, a: number) => call1(id, a),
         opa_builtin2: (id: number, _ctx: number, a: number, b: number) => call(id, [a, b]),
         opa_builtin3: (id: number, _ctx: number, a: number, b: number, c: number) => call(id, [a, b, c]),
         opa_builtin4: (id: number, _ctx: number, a: number, b: number, c: number, d: number) =>
           call(id, [a, b, c, d]),
       },
     });
-    const exports = instance.exports as OpaExports;
-    const major = globalNumber(exports.opa_wasm_abi_version);
-    const minor = globalNumber(exports.opa_wasm_abi_minor_version);
+    const loaded = instance.exports as OpaExports;
+    const major = globalNumber(loaded.opa_wasm_abi_version);
+    const minor = globalNumber(loaded.opa_wasm_abi_minor_version);
     if (major !== 1 || minor === undefined || minor < 2) {
       throw new Error(`unsupported OPA WASM ABI ${major ?? '?'}.${minor ?? '?'} (1.2 or later is needed)`);
     }
-    const builtinIds = JSON.parse(readString(mem, exports.opa_json_dump(exports.builtins()))) as Record<
-      string,
-      number
-    >;
-    const policy = new WasmPolicy(exports, mem, builtinIds);
-    for (const [name, id] of Object.entries(builtinIds)) {
-      const builtin = builtins[name];
-      if (builtin) calls[id] = (...args) => policy.#load(builtin(...args.map((a) => policy.#dump(a))));
-    }
-    return policy;
+    const builtinIds = JSON.parse(dump(loaded, mem, loaded.builtins())) as Record<string, number>;
+    for (const [name, id] of Object.entries(builtinIds)) byId[id] = builtins[name];
+    instanceState.exports = loaded;
+    return new WasmPolicy(loaded, mem, builtinIds);
   }
 
   /** Replaces the policy's data (the bundle's `data.json`), parsed once for every later evaluation. */
   setData(json: string): void {
     this.#exports.opa_heap_ptr_set(this.#baseHeap);
-    this.#dataAddress = this.#load(json);
+    this.#dataAddress = load(this.#exports, this.#memory, json);
     this.#dataHeap = this.#exports.opa_heap_ptr_get();
   }
 
@@ -144,11 +150,8 @@ export class WasmPolicy {
    * or a `RangeError` when memory cannot grow enough.
    */
   evaluate(entrypoint: number, input: string | undefined): string {
-    let length = 0;
-    if (input !== undefined) {
-      length = this.#write(input, this.#dataHeap);
-    }
     const address = this.#dataHeap;
+    const length = input === undefined ? 0 : this.#memory.write(input, address);
     const result = this.#exports.opa_eval(
       0,
       entrypoint,
@@ -158,49 +161,62 @@ export class WasmPolicy {
       address + length,
       0,
     );
-    return readString(this.#memory, result);
+    return this.#memory.readString(result);
+  }
+}
+
+/**
+ * The module's linear memory with a byte view kept between calls: a view is made anew only when
+ * the memory has grown (growing detaches the old buffer, which leaves the view empty).
+ */
+class HostMemory {
+  #bytes: Uint8Array;
+
+  constructor(readonly memory: WasmMemory) {
+    this.#bytes = new Uint8Array(memory.buffer);
+  }
+
+  bytes(): Uint8Array {
+    if (this.#bytes.byteLength === 0) this.#bytes = new Uint8Array(this.memory.buffer);
+    return this.#bytes;
+  }
+
+  /** The NUL-terminated UTF-8 string at `address`. */
+  readString(address: number): string {
+    const bytes = this.bytes();
+    const found = bytes.indexOf(0, address);
+    const end = found < 0 ? bytes.length : found;
+    return decoder.decode(bytes.subarray(address, end));
   }
 
   /** Writes `text` as UTF-8 at `address`, growing memory when needed; returns the bytes written. */
-  #write(text: string, address: number): number {
-    let free = this.#memory.buffer.byteLength - address;
+  write(text: string, address: number): number {
+    let free = this.bytes().byteLength - address;
     // Every UTF-16 code unit is at most three bytes of UTF-8.
     if (free < text.length * 3) {
       const needed = Buffer.byteLength(text);
       if (free < needed) {
-        this.#memory.grow(Math.ceil((needed - free) / PAGE_BYTES));
-        free = this.#memory.buffer.byteLength - address;
+        this.memory.grow(Math.ceil((needed - free) / PAGE_BYTES));
+        free = this.bytes().byteLength - address;
       }
     }
-    const { written } = encoder.encodeInto(text, new Uint8Array(this.#memory.buffer, address, free));
-    return written;
-  }
-
-  /** Parses JSON text into a value in WASM memory and returns its address. */
-  #load(json: string): number {
-    const length = Buffer.byteLength(json);
-    const raw = this.#exports.opa_malloc(length);
-    encoder.encodeInto(json, new Uint8Array(this.#memory.buffer, raw, length));
-    const address = this.#exports.opa_json_parse(raw, length);
-    if (address === 0) throw new Error('the policy could not parse a JSON value');
-    return address;
-  }
-
-  /** The JSON text of a value in WASM memory. */
-  #dump(address: number): string {
-    return readString(this.#memory, this.#exports.opa_json_dump(address));
-  }
-
-  #dumpValue(address: number): unknown {
-    return JSON.parse(this.#dump(address));
+    return encoder.encodeInto(text, this.bytes().subarray(address, address + free)).written;
   }
 }
 
-/** The NUL-terminated UTF-8 string at `address`. */
-function readString(memory: WasmMemory, address: number): string {
-  const bytes = new Uint8Array(memory.buffer);
-  const end = bytes.indexOf(0, address);
-  return decoder.decode(bytes.subarray(address, end < 0 ? bytes.length : end));
+/** Parses JSON text into a value in WASM memory and returns its address. */
+function load(exports: OpaExports, memory: HostMemory, json: string): number {
+  const length = Buffer.byteLength(json);
+  const raw = exports.opa_malloc(length);
+  memory.write(json, raw);
+  const address = exports.opa_json_parse(raw, length);
+  if (address === 0) throw new Error('the policy could not parse a JSON value');
+  return address;
+}
+
+/** The JSON text of a value in WASM memory. */
+function dump(exports: OpaExports, memory: HostMemory, address: number): string {
+  return memory.readString(exports.opa_json_dump(address));
 }
 
 /** The value of an exported i32 global (a number on very old engines). */

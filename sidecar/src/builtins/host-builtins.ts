@@ -20,6 +20,8 @@ export function hostBuiltins(): Record<CustomBuiltinName, HostBuiltin> {
 
 const INTEGER = /^-?[0-9]+$/;
 const LEADING_INTEGER = /^\[(-?[0-9]+)[,\]]/;
+// `[ns,"Zone/Name"]` as OPA dumps it (no spaces), for a zone name that needs no JSON escape.
+const INTEGER_AND_ZONE = /^\[(-?[0-9]+),"([A-Za-z0-9_+\-/]*)"\]$/;
 
 /**
  * A built-in's time argument: a number, or an array whose first element is one (`[ns, tz]`), with
@@ -27,13 +29,15 @@ const LEADING_INTEGER = /^\[(-?[0-9]+)[,\]]/;
  */
 function nanoseconds(json: string): unknown {
   if (INTEGER.test(json)) return BigInt(json);
+  const zoned = INTEGER_AND_ZONE.exec(json);
+  if (zoned?.[1] !== undefined) return [BigInt(zoned[1]), zoned[2]];
   const value: unknown = JSON.parse(json);
   const leading = LEADING_INTEGER.exec(json);
   if (leading?.[1] !== undefined && Array.isArray(value)) value[0] = BigInt(leading[1]);
   return value;
 }
 
-/** A JSON array of small integers. */
-function numbers(values: readonly number[]): string {
-  return `[${values.join(',')}]`;
+/** A JSON array of three small integers. */
+function numbers([a, b, c]: readonly [number, number, number]): string {
+  return `[${a},${b},${c}]`;
 }
