@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { coldTokens } from './scenarios/cold-tokens.js';
 import { engine } from './scenarios/engine.js';
 import { hotReload } from './scenarios/hot-reload.js';
+import { impact } from './scenarios/impact.js';
 import { lists } from './scenarios/lists.js';
 import { memory } from './scenarios/memory.js';
 import { noFalse503 } from './scenarios/no-false-503.js';
@@ -41,6 +42,7 @@ const SCENARIOS: readonly Scenario[] = [
   coldTokens,
   hotReload,
   memory,
+  impact,
 ];
 
 const FULL: Durations = {
