@@ -61,6 +61,8 @@ export interface SidecarConfig extends PolicyEngineConfig {
   /** Most inputs one `POST /v1/batch/data/{path}` may hold; beyond it `413`. */
   readonly batchMaxInputs: number;
   readonly logLevel: LogLevel;
+  /** `CONSOLE=on`: the policy console under `/console/`, for loopback clients only (`src/console/`). */
+  readonly console: boolean;
 }
 
 export { ConfigError } from './config-values.js';
@@ -181,6 +183,15 @@ export function loadPolicyEngineConfig(env: Env, defaultBundlePath?: string): Po
   });
 }
 
+/** `CONSOLE` [off]: on needs a TCP listener, which a browser on the same machine can open. */
+function consoleOn(env: Env): boolean {
+  const raw = optional(env, 'CONSOLE') ?? 'off';
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError('CONSOLE', `must be on or off, got "${raw}"`);
+  if (raw === 'on' && optional(env, 'SOCKET_PATH') !== undefined)
+    throw new ConfigError('CONSOLE', 'on needs a TCP listener (HOST, PORT), not SOCKET_PATH');
+  return raw === 'on';
+}
+
 /**
  * Reads and validates the sidecar's variables once. Throws {@link ConfigError} naming the first bad
  * variable; nothing else in the sidecar reads `process.env`.
@@ -194,5 +205,6 @@ export function loadConfig(env: Env = process.env): SidecarConfig {
     ...engine,
     batchMaxInputs: integer(env, 'BATCH_MAX_INPUTS', 1000, 1, 100_000),
     logLevel: logLevel(env),
+    console: consoleOn(env),
   });
 }

@@ -66,6 +66,7 @@ export class DecisionLogger {
   readonly #options: DecisionLoggerOptions;
   readonly #labels: Readonly<Record<string, string>>;
   readonly #maxPending: number;
+  readonly #subscribers = new Set<(event: DecisionLogEvent) => void>();
   #pending: DecisionRecord[] = [];
   #scheduled = false;
 
@@ -78,9 +79,21 @@ export class DecisionLogger {
     };
   }
 
-  /** Queues one record; drops (and reports) it when the queue is full or there are no sinks. */
+  /**
+   * Calls `listener` with every event after it is masked, as the sinks get it (the policy console's
+   * recent decisions), also when `DECISION_LOG=off` leaves no sinks. Returns the unsubscribe call.
+   * What the listener throws is ignored, so a subscriber can never stop the log.
+   */
+  subscribe(listener: (event: DecisionLogEvent) => void): () => void {
+    this.#subscribers.add(listener);
+    return () => {
+      this.#subscribers.delete(listener);
+    };
+  }
+
+  /** Queues one record; drops (and reports) it when the queue is full, or ignores it with nobody to tell. */
   log(record: DecisionRecord): void {
-    if (this.#options.sinks.length === 0) return;
+    if (this.#options.sinks.length === 0 && this.#subscribers.size === 0) return;
     if (this.#pending.length >= this.#maxPending) {
       this.#options.onDrop?.('pending', 1);
       return;
@@ -133,6 +146,13 @@ export class DecisionLogger {
         continue;
       }
       for (const sink of this.#options.sinks) sink.write(event);
+      for (const subscriber of this.#subscribers) {
+        try {
+          subscriber(event);
+        } catch {
+          // A subscriber's failure is its own; the log goes on.
+        }
+      }
     }
   }
 }
