@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { BundleManager } from './bundle/bundle-manager.js';
+import { isConsolePath, type PolicyConsole } from './console/console.js';
 import { DataApi } from './http/data-api.js';
 import { health } from './http/health.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
@@ -20,6 +21,8 @@ export interface AppDependencies {
   readonly version: string;
   /** Most inputs in one batch request (`BATCH_MAX_INPUTS`); beyond it `413`. */
   readonly batchMaxInputs: number;
+  /** The policy console (`CONSOLE=on`), answering everything under `/console/`. */
+  readonly console?: PolicyConsole | undefined;
 }
 
 interface Route {
@@ -99,7 +102,15 @@ export function createApp(deps: AppDependencies): RequestListener {
     throw new OpaHttpError(404, 'resource_not_found', `${url.pathname} not found`);
   }
 
+  const policyConsole = deps.console;
   return function sidecarRequest(request: IncomingMessage, response: ServerResponse): void {
+    if (policyConsole !== undefined && isConsolePath(request.url)) {
+      policyConsole.handle(request, response).catch((error: unknown) => {
+        logger.error({ err: String(error) }, 'console response failed');
+        response.destroy();
+      });
+      return;
+    }
     const started = performance.now();
     const url = new URL(request.url ?? '/', 'http://sidecar');
     const pretty = booleanParam(url, 'pretty');

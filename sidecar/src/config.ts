@@ -183,13 +183,20 @@ export function loadPolicyEngineConfig(env: Env, defaultBundlePath?: string): Po
   });
 }
 
-/** `CONSOLE` [off]: on needs a TCP listener, which a browser on the same machine can open. */
+/**
+ * `CONSOLE` [off]. On, it serves loopback clients only, so it needs a TCP listener a browser on the same
+ * machine reaches: HOST loopback or a wildcard (`0.0.0.0`, `::`), and no SOCKET_PATH.
+ */
 function consoleOn(env: Env): boolean {
   const raw = optional(env, 'CONSOLE') ?? 'off';
   if (raw !== 'on' && raw !== 'off') throw new ConfigError('CONSOLE', `must be on or off, got "${raw}"`);
-  if (raw === 'on' && optional(env, 'SOCKET_PATH') !== undefined)
+  if (raw === 'off') return false;
+  if (optional(env, 'SOCKET_PATH') !== undefined)
     throw new ConfigError('CONSOLE', 'on needs a TCP listener (HOST, PORT), not SOCKET_PATH');
-  return raw === 'on';
+  const host = optional(env, 'HOST') ?? '127.0.0.1';
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost|0\.0\.0\.0|::)$/.test(host))
+    throw new ConfigError('CONSOLE', `on serves loopback clients only, which HOST ${host} cannot reach`);
+  return true;
 }
 
 /**

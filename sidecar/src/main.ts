@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
+import { consoleOrigin } from './console/console.js';
 import { createLogger } from './logger.js';
 import { startSidecar } from './sidecar.js';
 
@@ -16,6 +17,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const sidecar = await startSidecar(config, { logger, defaultMetrics: true });
+  // The console's key goes to the terminal once, never through the JSON logger (log shippers).
+  if (sidecar.console !== undefined) {
+    const origin = consoleOrigin(config.host, Number(new URL(sidecar.url).port));
+    process.stderr.write(`sidecar: policy console (loopback only): ${sidecar.console.loginUrl(origin)}\n`);
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -6,6 +6,7 @@ import type { BundleManager } from './bundle/bundle-manager.js';
 import type { FileBundleSource } from './bundle/file-source.js';
 import type { HttpBundleSource } from './bundle/http-source.js';
 import type { SidecarConfig } from './config.js';
+import { createConsole, type PolicyConsole } from './console/console.js';
 import { SIDECAR_VERSION, type DecisionLogger } from './decision-log/decision-logger.js';
 import { silentLogger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface RunningSidecar {
   readonly metrics: SidecarMetrics;
   readonly decisionLogger: DecisionLogger;
   readonly source: FileBundleSource | HttpBundleSource;
+  /** The policy console when `CONSOLE=on` (its key for the start-up line), else undefined. */
+  readonly console: PolicyConsole | undefined;
   /** Stops taking requests, lets in-flight ones finish (at most `graceMs`), stops polling, flushes logs. */
   close(graceMs?: number): Promise<void>;
 }
@@ -73,6 +76,7 @@ export async function startSidecar(
   const { source } = manager;
   if (source === undefined) throw new Error('the bundle manager has no source');
 
+  const policyConsole = config.console ? createConsole({ manager, decisionLogger }) : undefined;
   const server = createServer(
     createApp({
       manager,
@@ -80,6 +84,7 @@ export async function startSidecar(
       logger,
       version: SIDECAR_VERSION,
       batchMaxInputs: config.batchMaxInputs,
+      console: policyConsole,
       ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     }),
   );
@@ -98,6 +103,7 @@ export async function startSidecar(
     metrics,
     decisionLogger,
     source,
+    console: policyConsole,
     async close(graceMs = 5_000) {
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
@@ -110,6 +116,7 @@ export async function startSidecar(
       }, graceMs);
       await closed;
       clearTimeout(force);
+      policyConsole?.close();
       await engine.close();
     },
   };
