@@ -221,8 +221,14 @@ export function createConsole(deps: ConsoleDeps): PolicyConsole {
     return sessions.valid(cookieValue(request, SESSION_COOKIE));
   }
 
-  /** A POST is accepted only from a page of this very origin (CSRF): `Origin` must be `http://<Host>`. */
+  /**
+   * A POST is accepted only from a page of this very origin (CSRF). Browsers say so in
+   * `Sec-Fetch-Site`, which no page can set (a form's `Origin` is `null` under `no-referrer`);
+   * other clients must send `Origin: http://<Host>`.
+   */
   function sameOrigin(request: IncomingMessage): boolean {
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined) return site === 'same-origin';
     const origin = request.headers.origin;
     return origin !== undefined && origin === `http://${request.headers.host ?? ''}`;
   }

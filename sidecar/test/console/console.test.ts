@@ -96,6 +96,17 @@ test('the login form takes the key from a same-origin POST only', async (t) => {
   t.is((await form('nope', base)).status, 401);
   t.is((await form(key)).status, 403);
   t.is((await form(key, 'http://evil.example')).status, 403);
+  // A browser's own word wins: a form from another site is refused whatever Origin says.
+  const site = (value: string): Promise<Response> =>
+    fetch(`${base}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': value, origin: base },
+      body: new URLSearchParams({ key }).toString(),
+    });
+  t.is((await site('cross-site')).status, 403);
+  t.is((await site('same-site')).status, 403);
+  t.is((await site('same-origin')).status, 303);
 });
 
 test('every console answer is no-store with a strict CSP, nosniff and no referrer', async (t) => {
