@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -351,4 +352,41 @@ test('the page script type-checks against the DOM (tsconfig.console.json)', asyn
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
   const { stdout } = await run(tsc, ['-p', join(ROOT, 'sidecar', 'tsconfig.console.json')]);
   t.is(stdout, '');
+});
+
+test('main prints the console URL with the key once to stderr, and the JSON log never carries it', async (t) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'sidecar', 'src', 'main.ts')], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      CONSOLE: 'on',
+      BUNDLE_PATH: REAL_BUNDLE,
+      BUNDLE_PUBLIC_KEYS: REAL_KEYS,
+      DECISION_LOG: 'stdout',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await waitFor(() => /\/console\/\?key=\S+\n/.test(stderr), 'the console URL on stderr', 30_000);
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/console\/\?key=([A-Za-z0-9_-]{43}))\n/.exec(stderr);
+    t.truthy(url, stderr);
+    const printedKey = url![2]!;
+    const login = await fetch(url![1]!, { redirect: 'manual' });
+    t.is(login.status, 303);
+    const origin = new URL(url![1]!).origin;
+    await post(origin, '/v1/data/verdict/authz/decision', {
+      input: decisionInput({ sub: 'alice', action: 'transactions:read', owner: 'alice', id: 'tx-1' }),
+    });
+    await waitFor(() => stdout.includes('"decision_id"'), 'a decision-log line');
+    t.false(stdout.includes(printedKey), 'the key is in no log line');
+    t.regex(stdout, /"msg":"sidecar listening"/);
+    t.is(stderr.split(printedKey).length - 1, 1, 'printed once');
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
 });
