@@ -11,8 +11,8 @@ export interface RedisServer {
 
 /**
  * Starts Debian's redis-server on 127.0.0.1 (`port`, or a free one), persisting nothing, and
- * resolves once it answers (its own process, not another one on the port). A `dir` given is kept by `stop()`; the default temporary one is
- * removed.
+ * resolves once it answers (its own process, not another one on the port). A `dir` given is kept
+ * by `stop()`; the default temporary one is removed.
  */
 export function startRedis(options?: {
   dir?: string;

@@ -1,6 +1,6 @@
 // Starts Debian's redis-server for tests and the local stack: loopback only, a free port, nothing
-// persisted (no RDB, no AOF), its working directory a fresh temporary one, in the foreground so it
-// ends with its parent. Usage: `const redis = await startRedis(); ...; await redis.stop();`
+// persisted (no RDB, no AOF), its working directory a fresh temporary one, not daemonized: a child
+// process that stop() ends. Usage: `const redis = await startRedis(); ...; await redis.stop();`
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
