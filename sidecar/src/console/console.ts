@@ -362,7 +362,12 @@ export function createConsole(deps: ConsoleDeps): PolicyConsole {
       });
     }
     if (method === 'GET' && api.startsWith('decisions/')) {
-      const id = decodeURIComponent(api.slice('decisions/'.length));
+      let id: string;
+      try {
+        id = decodeURIComponent(api.slice('decisions/'.length));
+      } catch {
+        return json(400, { code: 'invalid_parameter', message: 'the id is not valid percent-encoding' });
+      }
       const item = decisions.get(id, url.searchParams.get('shadow') === 'true');
       return item === undefined
         ? json(404, { code: 'resource_not_found', message: 'no such recent decision' })

@@ -201,6 +201,7 @@ test('recent decisions filter by action, outcome, reason and subject; a detail s
   t.false('ip' in detail.event.input.environment, 'DECISION_LOG_MASK applies');
   t.deepEqual(detail.event.erased, ['/input/environment/ip']);
   t.is((await get('/console/api/decisions/unknown-id', cookie)).status, 404);
+  t.is((await get('/console/api/decisions/%E0%A4%A', cookie)).status, 400);
 });
 
 test('evaluate runs an input on the active bundle, unlogged; POSTs need the session and the same Origin', async (t) => {
