@@ -15,6 +15,7 @@ import { bodyLimit } from './http/json-body.js';
 import { problemDetails } from './http/problem.js';
 import { addProtectedResourceRoute, challengeResourceMetadata } from './http/protected-resource.js';
 import { rateLimit } from './http/rate-limit.js';
+import { memoryRateLimits, type RateLimitStore } from './http/rate-limit-store.js';
 import { requestId } from './http/request-id.js';
 import { observeRequests } from './http/request-observer.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly corsOrigins: readonly string[];
   readonly trustedProxies: readonly string[];
   readonly rateLimitPerMin: number;
+  /** Where rate-limit counters live (`openRateLimitStore`); this process's memory when not given. */
+  readonly rateLimits?: RateLimitStore;
   /** RFC 9728 metadata (RESOURCE_URL): served, and named in every Bearer challenge, when given. */
   readonly resource?: ResourceMetadataConfig;
   /** The clock of decisions and timestamps (ms); tests freeze it. */
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   const proxies = new TrustedProxies(deps.trustedProxies);
   const publicRouter = publicRoutes(deps.readiness);
   if (deps.resource !== undefined) addProtectedResourceRoute(publicRouter, deps.resource);
+  const rateLimits = deps.rateLimits ?? memoryRateLimits();
   const onLimited = (limiter: string): void => {
     metrics.rateLimited.inc({ limiter });
   };
@@ -64,6 +68,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     rateLimit({
       name: 'client',
       pointsPerMinute: deps.rateLimitPerMin,
+      store: rateLimits,
       // A user's requests through an app count for that user; a service client's for the client.
       key: (state) =>
         state.claims === undefined
@@ -108,6 +113,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
       rateLimit({
         name: 'ip',
         pointsPerMinute: deps.rateLimitPerMin,
+        store: rateLimits,
         key: (state) => state.clientIp,
         onLimited,
       }),

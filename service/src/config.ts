@@ -64,10 +64,21 @@ export interface AuditConfig {
   readonly checkpointFile: string;
 }
 
+/** Rate-limit counters in a Redis every replica shares (REDIS_URL). */
+export interface RedisLimitsConfig {
+  /** `redis://` or `rediss://` (TLS), with `user:password@` and a `/db` number when needed. */
+  readonly url: string;
+  /** Put before every counter's key, so several deployments can share one Redis (REDIS_KEY_PREFIX). */
+  readonly keyPrefix: string;
+  /** The longest one counter update may take before the request is limited in memory (REDIS_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+}
+
 /** Request limits. */
 export interface LimitsConfig {
   readonly rateLimitPerMin: number;
-  readonly redisUrl: string | undefined;
+  /** Counters shared through Redis; in this process's memory when undefined. */
+  readonly redis: RedisLimitsConfig | undefined;
 }
 
 /** The service's configuration, in sections each validated on its own: read once, frozen. */
@@ -305,12 +316,45 @@ function pdpConfig(env: Env): PdpConfig {
 /** The bundle `npm run policy:build` writes, which embedded mode loads unless told otherwise. */
 export const DEFAULT_BUNDLE_PATH = 'policies/build/bundle.tar.gz';
 
+/**
+ * REDIS_URL: `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS). The URL may hold a
+ * password, so no message repeats it.
+ */
+function redisUrl(env: Env): string | undefined {
+  const raw = optional(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  const shape = 'must be redis://[user:password@]host[:port][/db] or rediss://…';
+  if (!URL.canParse(raw)) throw new ConfigError('REDIS_URL', `is not a URL; it ${shape}`);
+  const url = new URL(raw);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new ConfigError('REDIS_URL', `${shape} (got a ${url.protocol.slice(0, -1)}: URL)`);
+  if (url.hostname === '') throw new ConfigError('REDIS_URL', `names no host; it ${shape}`);
+  if (!/^\/?(\d{1,5})?$/.test(url.pathname))
+    throw new ConfigError('REDIS_URL', `has a path that is not a database number; it ${shape}`);
+  if (url.search !== '' || url.hash !== '')
+    throw new ConfigError('REDIS_URL', `must carry no query or fragment; it ${shape}`);
+  return raw;
+}
+
 function limitsConfig(env: Env): LimitsConfig {
-  const redisUrl = optional(env, 'REDIS_URL');
-  if (redisUrl !== undefined) {
-    throw new ConfigError('REDIS_URL', 'Redis-backed rate limits are not available in this build; unset it');
-  }
-  return Object.freeze({ rateLimitPerMin: integer(env, 'RATE_LIMIT_PER_MIN', 600, 1, 1_000_000), redisUrl });
+  const url = redisUrl(env);
+  const prefix = optional(env, 'REDIS_KEY_PREFIX');
+  const timeout = optional(env, 'REDIS_TIMEOUT_MS');
+  if (url === undefined && (prefix !== undefined || timeout !== undefined))
+    throw new ConfigError(
+      prefix !== undefined ? 'REDIS_KEY_PREFIX' : 'REDIS_TIMEOUT_MS',
+      'is used only with REDIS_URL',
+    );
+  const keyPrefix = prefix ?? 'verdict';
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(keyPrefix))
+    throw new ConfigError('REDIS_KEY_PREFIX', 'must be 1 to 64 letters, digits, ".", "_", ":" or "-"');
+  return Object.freeze({
+    rateLimitPerMin: integer(env, 'RATE_LIMIT_PER_MIN', 600, 1, 1_000_000),
+    redis:
+      url === undefined
+        ? undefined
+        : Object.freeze({ url, keyPrefix, timeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 100, 1, 10_000) }),
+  });
 }
 
 function logLevel(env: Env): string {

@@ -8,6 +8,7 @@ import type { Authorizer } from './authz/decision.js';
 import { startEmbeddedPdp, type EmbeddedPdp } from './authz/embedded-pdp.js';
 import { SidecarAuthorizer } from './authz/sidecar-authorizer.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { openRateLimitStore } from './http/rate-limit-store.js';
 import { answerUnknownMethods } from './http/unknown-methods.js';
 import { createLogger } from './logger.js';
 import { adminServer } from './metrics/admin-server.js';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     });
     logger.info({ pdp_mode: 'sidecar', pdp_url: config.pdp.url }, 'policy decisions by the sidecar');
   }
+  const rateLimits = openRateLimitStore(config.limits, { logger, now, metrics });
   const app = createApp({
     logger,
     store,
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
     trustedProxies: config.http.trustedProxies,
     ...(config.resource === undefined ? {} : { resource: config.resource }),
     rateLimitPerMin: config.limits.rateLimitPerMin,
+    rateLimits,
     now,
     metrics,
   });
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
           logger.error({ err: error, file: config.audit.checkpointFile }, 'final audit checkpoint failed');
         })
         .then(() => embedded?.engine.close())
+        .then(() => rateLimits.close())
         .then(() => store.close())
         .then(() => {
           logger.info('stopped');

@@ -14,7 +14,7 @@ test('defaults follow ARCHITECTURE.md and the result is frozen', (t) => {
     store: { databaseUrl: 'sqlite:./data/verdict.db' },
     jwt: { clockToleranceS: 30, maxLifetimeS: 3600, jwksCooldownS: 30, jwksCacheMaxAgeS: 600 },
     pdp: { mode: 'sidecar', url: 'http://127.0.0.1:8181', timeoutMs: 50, queueTimeoutMs: 1000 },
-    limits: { rateLimitPerMin: 600 },
+    limits: { rateLimitPerMin: 600, redis: undefined },
     logLevel: 'info',
   });
   t.deepEqual(config.jwt.algorithms, ['PS256', 'RS256', 'ES256', 'EdDSA']);
@@ -44,6 +44,15 @@ const BAD: [Record<string, string>, string, RegExp][] = [
   [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /sqlite:<path> or a postgres:\/\//],
   [{ DATABASE_URL: 'postgres:/one-slash' }, 'DATABASE_URL', /postgres:\/\//],
   [{ DATABASE_URL: 'postgresql://[::1' }, 'DATABASE_URL', /postgres:\/\//],
+  [{ REDIS_URL: 'http://cache.internal:6379' }, 'REDIS_URL', /redis:\/\/.*got a http: URL/],
+  [{ REDIS_URL: 'cache.internal:6379' }, 'REDIS_URL', /redis:\/\//],
+  [{ REDIS_URL: 'redis://' }, 'REDIS_URL', /names no host/],
+  [{ REDIS_URL: 'redis://cache.internal/cache' }, 'REDIS_URL', /database number/],
+  [{ REDIS_URL: 'redis://cache.internal?tls=true' }, 'REDIS_URL', /no query or fragment/],
+  [{ REDIS_KEY_PREFIX: 'verdict' }, 'REDIS_KEY_PREFIX', /only with REDIS_URL/],
+  [{ REDIS_TIMEOUT_MS: '100' }, 'REDIS_TIMEOUT_MS', /only with REDIS_URL/],
+  [{ REDIS_KEY_PREFIX: 'two words', REDIS_URL: 'redis://r' }, 'REDIS_KEY_PREFIX', /letters, digits/],
+  [{ REDIS_TIMEOUT_MS: '0', REDIS_URL: 'redis://r' }, 'REDIS_TIMEOUT_MS', /between 1 and 10000/],
 ];
 for (const [env, variable, message] of BAD) {
   test(`bad ${variable} (${JSON.stringify(Object.values(env)[0])}) → ConfigError naming it`, (t) => {
@@ -68,6 +77,42 @@ test('a refused DATABASE_URL is not repeated in the error: it may hold a passwor
   const env = { ...REQUIRED, DATABASE_URL: 'mysql://verdict:s3cret@db/verdict' };
   const error = t.throws(() => loadConfig(env), { instanceOf: ConfigError });
   t.false(error.message.includes('s3cret'));
+});
+
+test('REDIS_URL: redis:// and rediss:// (with user, password, port and db) put the rate-limit counters in Redis', (t) => {
+  for (const url of [
+    'redis://127.0.0.1:6379',
+    'redis://cache.internal',
+    'rediss://verdict:pw@cache.internal:6380/2',
+    'redis://:pw@[::1]:6379/0',
+  ])
+    t.deepEqual(loadConfig({ ...REQUIRED, REDIS_URL: url }).limits.redis, {
+      url,
+      keyPrefix: 'verdict',
+      timeoutMs: 100,
+    });
+  const tuned = loadConfig({
+    ...REQUIRED,
+    REDIS_URL: 'redis://cache.internal',
+    REDIS_KEY_PREFIX: 'verdict-staging',
+    REDIS_TIMEOUT_MS: '250',
+  });
+  t.like(tuned.limits.redis, { keyPrefix: 'verdict-staging', timeoutMs: 250 });
+  t.true(Object.isFrozen(tuned.limits) && Object.isFrozen(tuned.limits.redis));
+});
+
+test('a refused REDIS_URL is not repeated in the error: it may hold a password', (t) => {
+  for (const url of [
+    'http://verdict:s3cret@cache.internal',
+    'redis://verdict:s3cret@',
+    'redis://verdict:s3cret@cache.internal/not-a-db',
+    'redis://verdict:s3cret@cache.internal:99999',
+    'redis://verdict:s3cret@cache.internal?tls=1',
+  ]) {
+    const error = t.throws(() => loadConfig({ ...REQUIRED, REDIS_URL: url }), { instanceOf: ConfigError });
+    t.is(error.variable, 'REDIS_URL');
+    t.false(error.message.includes('s3cret'), error.message);
+  }
 });
 
 test('http JWKS on loopback is allowed for development', (t) => {

@@ -1,12 +1,15 @@
 import type { Middleware } from 'koa';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../errors.js';
+import type { RateLimitStore } from './rate-limit-store.js';
 import type { RequestState } from './state.js';
 
 /** A fixed window limiter whose key comes from the request. */
 export interface RateLimitOptions {
   readonly name: string;
   readonly pointsPerMinute: number;
+  /** Where the counters live (memory, or a Redis the replicas share). */
+  readonly store: RateLimitStore;
   readonly key: (state: RequestState) => string | undefined;
   /** Called for each request refused with 429 (metrics). */
   readonly onLimited?: (limiter: string) => void;
@@ -27,10 +30,11 @@ function headers(limit: number, res: RateLimiterRes): Record<string, string> {
 export function rateLimit({
   name,
   pointsPerMinute,
+  store,
   key,
   onLimited,
 }: RateLimitOptions): Middleware<RequestState> {
-  const limiter = new RateLimiterMemory({ keyPrefix: name, points: pointsPerMinute, duration: 60 });
+  const limiter = store.limiter(name, pointsPerMinute);
   return async function rateLimit(ctx, next) {
     const subject = key(ctx.state);
     if (subject === undefined) {

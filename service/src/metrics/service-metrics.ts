@@ -63,6 +63,19 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly rateLimitStoreErrors = new Counter({
+    name: 'verdict_rate_limit_store_errors_total',
+    help: 'Requests limited in this replica’s memory because the shared store (Redis) failed or timed out, by limiter.',
+    labelNames: ['limiter'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitStoreUp = new Gauge({
+    name: 'verdict_rate_limit_store_up',
+    help: 'Whether the rate-limit store is connected: 0 while Redis is not (limits then per replica); always 1 in memory.',
+    registers: [this.registry],
+  });
+
   readonly auditWriteFailures = new Counter({
     name: 'verdict_audit_write_failures_total',
     help: 'Audit records that could not be written.',
@@ -105,7 +118,11 @@ export class ServiceMetrics {
       for (const outcome of ['error', 'no_decision', 'circuit_open'])
         this.pdpErrors.inc({ path, outcome }, 0);
     }
-    for (const limiter of ['ip', 'client']) this.rateLimited.inc({ limiter }, 0);
+    for (const limiter of ['ip', 'client']) {
+      this.rateLimited.inc({ limiter }, 0);
+      this.rateLimitStoreErrors.inc({ limiter }, 0);
+    }
+    this.rateLimitStoreUp.set(1);
     this.auditWriteFailures.inc(0);
     this.auditCheckpointFailures.inc(0);
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type AppDeps } from '../../src/app.js';
-import type { JwtConfig, ResourceMetadataConfig } from '../../src/config.js';
+import type { JwtConfig, RedisLimitsConfig, ResourceMetadataConfig } from '../../src/config.js';
 import type { ReadinessCheck } from '../../src/health.js';
 import { sealWith, type AuditEntry } from '../../src/audit/record.js';
 import { createJwtVerifier, createKeySet } from '../../src/auth/create-jwt-verifier.js';
@@ -15,6 +15,7 @@ import { TokenCache } from '../../src/auth/token-cache.js';
 import type { Authorizer } from '../../src/authz/decision.js';
 import { EmbeddedAuthorizer } from '../../src/authz/embedded-authorizer.js';
 import { Engine } from '@verdict/sidecar/engine';
+import { openRateLimitStore, type RateLimitStore } from '../../src/http/rate-limit-store.js';
 import { answerUnknownMethods } from '../../src/http/unknown-methods.js';
 import { createLogger } from '../../src/logger.js';
 import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
@@ -53,6 +54,8 @@ export interface HarnessOptions {
   /** Readiness checks beside the database and the signing keys (embedded mode adds its bundle's). */
   readonly readiness?: readonly ReadinessCheck[];
   readonly rateLimitPerMin?: number;
+  /** Rate-limit counters in this Redis (REDIS_URL), as server.ts wires them; in memory when absent. */
+  readonly redis?: RedisLimitsConfig;
   readonly corsOrigins?: readonly string[];
   readonly trustedProxies?: readonly string[];
   readonly cooldownS?: number;
@@ -91,6 +94,7 @@ export class Harness {
   #dir = '';
   store!: SqliteStore;
   metrics!: ServiceMetrics;
+  #rateLimits!: RateLimitStore;
   /** The audit chain's key, generated per harness. */
   readonly auditKey = randomBytes(32);
   get databasePath(): string {
@@ -144,6 +148,11 @@ export class Harness {
     const jwtDeps = { cache: this.cache, now, logger, jwksTimeoutMs: 1000 };
     const keySet = createKeySet(jwt, jwtDeps);
     const verifier = createJwtVerifier(jwt, keySet, jwtDeps);
+    const rateLimitPerMin = options.rateLimitPerMin ?? 10_000;
+    this.#rateLimits = openRateLimitStore(
+      { rateLimitPerMin, redis: options.redis },
+      { logger, now, metrics: this.metrics },
+    );
     const deps: AppDeps = {
       logger,
       store: this.store,
@@ -157,7 +166,8 @@ export class Harness {
       ],
       corsOrigins: options.corsOrigins ?? [],
       trustedProxies: options.trustedProxies ?? [],
-      rateLimitPerMin: options.rateLimitPerMin ?? 10_000,
+      rateLimitPerMin,
+      rateLimits: this.#rateLimits,
       ...(options.resource === undefined ? {} : { resource: options.resource }),
       now,
       metrics: this.metrics,
@@ -271,6 +281,7 @@ export class Harness {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     await this.store.close();
+    await this.#rateLimits.close();
     if (this.#ownIssuer) await this.issuer.stop();
     rmSync(this.#dir, { recursive: true, force: true });
   }
