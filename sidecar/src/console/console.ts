@@ -47,6 +47,21 @@ export interface ConsoleShadowStatus {
 export interface ConsoleShadow {
   status(): ConsoleShadowStatus | undefined;
   evaluate(path: string, input: unknown): ConsoleEvaluation;
+  /**
+   * Both bundles on one input, compared as disagreements are (the kinds of change, empty when the
+   * service would answer the same); used instead of `evaluate` when the shadow offers it.
+   */
+  evaluateBoth?(path: string, input: unknown): ConsoleSideBySide;
+}
+
+/** One input on the active and the shadow bundle. */
+export interface ConsoleSideBySide {
+  readonly active: ConsoleEvaluation;
+  /** `null` while no shadow bundle is loaded. */
+  readonly shadow: ConsoleEvaluation | null;
+  readonly kinds?: readonly string[];
+  /** `null` without a shadow bundle. */
+  readonly same: boolean | null;
 }
 
 /** What the console is built from. */
@@ -296,6 +311,16 @@ export function createConsole(deps: ConsoleDeps): PolicyConsole {
     if (!isJsonObject(body) || typeof body.path !== 'string' || !Object.hasOwn(body, 'input'))
       return json(400, { code: 'invalid_parameter', message: 'send {"path": "<entrypoint>", "input": …}' });
     const { path, input } = body;
+    if (deps.shadow?.evaluateBoth !== undefined) {
+      const both = deps.shadow.evaluateBoth(path, input);
+      return json(200, {
+        path,
+        active: both.active,
+        shadow: both.shadow,
+        kinds: both.kinds ?? [],
+        same: both.same,
+      });
+    }
     const active = evaluateActive(path, input);
     let shadow: ConsoleEvaluation | null = null;
     if (deps.shadow?.status() !== undefined) {

@@ -119,6 +119,7 @@ ${HEAD}
 <div class="pair">
 <div><h4>Input</h4><pre id="detail-input"></pre></div>
 <div><h4>Result</h4><pre id="detail-result"></pre></div>
+<div id="detail-shadow-box" hidden><h4>Shadow result (not enforced)</h4><pre id="detail-shadow"></pre></div>
 </div>
 </section>
 </section>
@@ -128,7 +129,7 @@ ${HEAD}
 <p id="shadow-count" role="status" aria-live="polite"></p>
 <table id="disagreements">
 <caption>Decisions where the shadow bundle answered otherwise than the active one</caption>
-<thead><tr><th scope="col">Time (UTC)</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Resource</th><th scope="col">Shadow outcome</th><th scope="col">Shadow reasons</th><th scope="col">Shadow revision</th><th scope="col">Details</th></tr></thead>
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Resource</th><th scope="col">Active outcome</th><th scope="col">Shadow outcome</th><th scope="col">Shadow reasons</th><th scope="col">Change</th><th scope="col">Shadow revision</th><th scope="col">Details</th></tr></thead>
 <tbody id="disagreement-rows"></tbody>
 </table>
 </section>

@@ -23,9 +23,20 @@ export interface RecentDecision {
   readonly reasons: readonly string[];
   /** A batch's size, else `null`. */
   readonly items: number | null;
-  /** True for an event the shadow bundle's evaluation wrote (a disagreement), not the active one. */
-  readonly shadow: boolean;
+  /**
+   * On a shadow disagreement (an event with a `shadow` object), what the shadow bundle answered
+   * instead: its revision, outcome and reasons, and the kinds of change; `null` on every other event.
+   */
+  readonly shadow: ShadowDisagreement | null;
   readonly event: DecisionLogEvent;
+}
+
+/** The shadow side of a disagreement event; the event's own `result` is the enforced, active one. */
+export interface ShadowDisagreement {
+  readonly revision: string | null;
+  readonly outcome: ConsoleOutcome;
+  readonly reasons: readonly string[];
+  readonly kinds: readonly string[];
 }
 
 /** What {@link RecentDecisions.list} filters by; an absent field matches everything. */
@@ -51,22 +62,25 @@ function reasonCodes(decision: unknown): string[] {
 }
 
 /**
- * Whether an event records a shadow disagreement. The shadow evaluator marks its events with a
- * `shadow` object (its revision and what the active bundle answered); the console lists those apart.
+ * The shadow side of a disagreement event: the shadow evaluator logs `shadow: {revision, result?,
+ * error?, kinds}` beside the active answer. Read without relying on more of its shape than that.
  */
-export function isShadowEvent(event: DecisionLogEvent): boolean {
-  return isJsonObject((event as unknown as Record<string, unknown>).shadow);
+function shadowOf(event: DecisionLogEvent): ShadowDisagreement | null {
+  const shadow: unknown = (event as unknown as Record<string, unknown>).shadow;
+  if (!isJsonObject(shadow)) return null;
+  const { outcome, reasons } = judge(shadow.result, shadow.error);
+  const kinds = Array.isArray(shadow.kinds)
+    ? shadow.kinds.filter((kind: unknown): kind is string => typeof kind === 'string')
+    : [];
+  return { revision: text(shadow.revision), outcome, reasons, kinds };
 }
 
 /** The outcome and reasons of a decision, a batch, or another entrypoint's value. */
-function judge(event: DecisionLogEvent): {
-  outcome: ConsoleOutcome;
-  reasons: string[];
-  items: number | null;
-} {
-  const { result } = event;
-  if (event.error !== undefined || result === undefined)
-    return { outcome: 'error', reasons: [], items: null };
+function judge(
+  result: unknown,
+  error: unknown,
+): { outcome: ConsoleOutcome; reasons: string[]; items: number | null } {
+  if (error !== undefined || result === undefined) return { outcome: 'error', reasons: [], items: null };
   if (isJsonObject(result) && typeof result.allow === 'boolean')
     return { outcome: result.allow ? 'allow' : 'deny', reasons: reasonCodes(result), items: null };
   if (isJsonObject(result) && Array.isArray(result.decisions)) {
@@ -114,8 +128,8 @@ export function toRecentDecision(event: DecisionLogEvent, seq: number): RecentDe
     action: isJsonObject(input) ? text(input.action) : null,
     subject: subjectOf(input),
     resource_id: resourceOf(input),
-    ...judge(event),
-    shadow: isShadowEvent(event),
+    ...judge(event.result, event.error),
+    shadow: shadowOf(event),
     event,
   };
 }
@@ -173,7 +187,7 @@ export class RecentDecisions {
   /** The held decision with this id (its shadow disagreement with `shadow`), or undefined. */
   get(decisionId: string, shadow = false): RecentDecision | undefined {
     for (const item of this.#newestFirst())
-      if (item.decision_id === decisionId && item.shadow === shadow) return item;
+      if (item.decision_id === decisionId && (item.shadow !== null) === shadow) return item;
     return undefined;
   }
 
@@ -190,7 +204,7 @@ export class RecentDecisions {
 }
 
 function matches(item: RecentDecision, filter: DecisionFilter): boolean {
-  if (filter.shadow !== undefined && item.shadow !== filter.shadow) return false;
+  if (filter.shadow !== undefined && (item.shadow !== null) !== filter.shadow) return false;
   if (filter.action !== undefined && item.action !== filter.action) return false;
   if (filter.outcome !== undefined && item.outcome !== filter.outcome) return false;
   if (filter.reason !== undefined && !item.reasons.includes(filter.reason)) return false;

@@ -347,6 +347,32 @@ test('recent decisions keep the newest `capacity` events', (t) => {
   );
   t.deepEqual(ring.list({ outcome: 'allow' }, 10), { matched: 1, decisions: [ring.get('d4')!] });
   t.is(ring.get('d1'), undefined);
+
+  // A shadow disagreement: the active record with `shadow` (revision, answer, kinds), listed apart.
+  const disagreeing: DecisionLogEvent & { shadow: unknown } = {
+    ...event(4),
+    shadow: {
+      revision: 'candidate',
+      result: { allow: false, reasons: [{ code: 'approval_limit_exceeded', message: '…' }] },
+      kinds: ['allow_to_deny', 'reasons'],
+    },
+  };
+  ring.add(disagreeing);
+  t.is(ring.list({ shadow: false }, 10).matched, 2);
+  const [disagreement] = ring.list({ shadow: true }, 10).decisions;
+  t.like(disagreement, {
+    decision_id: 'd4',
+    outcome: 'allow',
+    revision: 'r',
+    shadow: {
+      revision: 'candidate',
+      outcome: 'deny',
+      reasons: ['approval_limit_exceeded'],
+      kinds: ['allow_to_deny', 'reasons'],
+    },
+  });
+  t.is(ring.get('d4', true), disagreement);
+  t.is(ring.get('d4')?.shadow, null);
 });
 
 test('the page script type-checks against the DOM (tsconfig.console.json)', async (t) => {

@@ -11,7 +11,8 @@
  * @typedef {{ active: BundleInfo, shadow: BundleInfo | null, decisions: { held: number, capacity: number } }} Status
  * @typedef {{ seq: number, decision_id: string, path: string, timestamp: string, revision: string | null,
  *   action: string | null, subject: string | null, resource_id: string | null, outcome: string,
- *   reasons: string[], items: number | null, shadow: boolean }} Row
+ *   reasons: string[], items: number | null,
+ *   shadow: { revision: string | null, outcome: string, reasons: string[], kinds: string[] } | null }} Row
  * @typedef {{ held: number, matched: number, decisions: Row[], facets: { actions: string[], reasons: string[] } }} Listing
  * @typedef {{ revision: string | null, result?: unknown, error?: { code: string, message: string } }} Evaluation
  */
@@ -146,8 +147,14 @@ function setChoices(id, values) {
   );
 }
 
+/** @param {readonly string[]} list */
+function listed(list) {
+  return list.length === 0 ? '—' : list.join(', ');
+}
+
 /**
- * The rows of a decision table; each has a button that opens its input and result.
+ * The rows of a decision table (the shadow's side too for disagreements); each has a button that
+ * opens its input and result.
  * @param {Row[]} rows
  */
 function decisionRows(rows) {
@@ -161,9 +168,15 @@ function decisionRows(rows) {
       cell(row.subject ?? '—'),
       cell(row.resource_id ?? '—'),
       cell(outcome, `outcome-${row.outcome}`),
-      cell(row.reasons.length === 0 ? '—' : row.reasons.join(', ')),
-      cell(row.revision ?? '—'),
     );
+    if (row.shadow === null) tr.append(cell(listed(row.reasons)), cell(row.revision ?? '—'));
+    else
+      tr.append(
+        cell(row.shadow.outcome, `outcome-${row.shadow.outcome}`),
+        cell(listed(row.shadow.reasons)),
+        cell(listed(row.shadow.kinds)),
+        cell(row.shadow.revision ?? '—'),
+      );
     const td = document.createElement('td');
     const button = document.createElement('button');
     button.type = 'button';
@@ -173,7 +186,7 @@ function decisionRows(rows) {
       `Show input and result of ${action} by ${row.subject ?? 'unknown'} at ${time(row.timestamp)}`,
     );
     button.addEventListener('click', () => {
-      showDecision(row.decision_id, row.shadow).catch((/** @type {Error} */ error) => {
+      showDecision(row.decision_id, row.shadow !== null).catch((/** @type {Error} */ error) => {
         showError(error.message);
       });
     });
@@ -196,6 +209,10 @@ async function showDecision(id, shadow) {
     (item.event.erased ? ` · masked: ${item.event.erased.join(', ')}` : '');
   byId('detail-input').textContent = pretty(item.event.input);
   byId('detail-result').textContent = pretty(item.event.error ?? item.event.result);
+  byId('detail-shadow-box').hidden = !item.shadow;
+  byId('detail-shadow').textContent = item.shadow
+    ? `revision ${item.event.shadow.revision}\n${pretty(item.event.shadow.error ?? item.event.shadow.result)}`
+    : '';
   const detail = byId('decision-detail');
   detail.hidden = false;
   detail.focus();
@@ -259,12 +276,13 @@ async function evaluate(event) {
   });
   byId('evaluate-active').textContent = describe(answer.active);
   byId('evaluate-shadow').textContent = describe(answer.shadow);
+  const kinds = answer.kinds?.length ? ` (${answer.kinds.join(', ')})` : '';
   byId('evaluate-verdict').textContent =
     answer.same === null
       ? 'Evaluated by the active bundle (no shadow bundle).'
       : answer.same
         ? 'Active and shadow agree.'
-        : 'Active and shadow DISAGREE.';
+        : `Active and shadow DISAGREE${kinds}.`;
 }
 
 /** An input in the contract's shape, with a fake customer. */
