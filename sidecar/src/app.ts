@@ -9,6 +9,7 @@ import { OpaHttpError } from './http/opa-error.js';
 import { booleanParam, type Reply, type RouteHandler } from './http/reply.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { SidecarMetrics } from './metrics.js';
+import type { ShadowEvaluator } from './shadow/shadow-evaluator.js';
 
 /** What the HTTP app is built from. */
 export interface AppDependencies {
@@ -21,6 +22,8 @@ export interface AppDependencies {
   readonly version: string;
   /** Most inputs in one batch request (`BATCH_MAX_INPUTS`); beyond it `413`. */
   readonly batchMaxInputs: number;
+  /** The shadow bundle's evaluator, shown by `/health?bundles` (its evaluations hang off the engine's hook). */
+  readonly shadow?: ShadowEvaluator | undefined;
   /** The policy console (`CONSOLE=on`), answering everything under `/console/`. */
   readonly console?: PolicyConsole | undefined;
 }
@@ -84,7 +87,7 @@ export function createApp(deps: AppDependencies): RequestListener {
   const routes: readonly Route[] = [
     { method: ['POST', 'GET'], path: '/v1/data/', handler: data.evaluate.bind(data) },
     { method: ['POST'], path: '/v1/batch/data/', handler: data.evaluateBatch.bind(data) },
-    { method: ['GET'], path: '/health', handler: health(deps.manager) },
+    { method: ['GET'], path: '/health', handler: health(deps.manager, deps.shadow) },
     { method: ['GET'], path: '/metrics', handler: metricsRoute(deps.metrics.registry) },
   ];
 

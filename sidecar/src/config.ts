@@ -50,6 +50,18 @@ export interface PolicyEngineConfig {
   readonly decisionLogUrl: URL | undefined;
   /** Paths erased from every decision-log event, on top of the built-in credential rule. */
   readonly decisionLogMask: readonly MaskPath[];
+  /** A candidate bundle evaluated beside the active one and never enforced; `undefined` when unset. */
+  readonly shadow: ShadowConfig | undefined;
+}
+
+/**
+ * `SHADOW_BUNDLE_PATH` or `SHADOW_BUNDLE_URL`, and `SHADOW_SAMPLE`: the shadow bundle is loaded,
+ * verified (`BUNDLE_PUBLIC_KEYS`) and reloaded (`BUNDLE_POLL_S`) under the active bundle's rules.
+ */
+export interface ShadowConfig {
+  readonly bundle: BundleSourceConfig;
+  /** The share of decisions also evaluated on the shadow bundle, 0..1 (`SHADOW_SAMPLE` [1]). */
+  readonly sample: number;
 }
 
 /** The sidecar's configuration (ARCHITECTURE.md, Configuration): read once, validated, frozen. */
@@ -98,6 +110,42 @@ function bundleSource(env: Env, signed: boolean, defaultPath: string | undefined
       'must be an https: URL when BUNDLE_PUBLIC_KEYS is not set (an unsigned bundle over http can be replaced on the way)',
     );
   return { kind: 'url', url };
+}
+
+/**
+ * `SHADOW_BUNDLE_PATH` or `SHADOW_BUNDLE_URL` (none: no shadow), with the active bundle's rule for a
+ * plain `http:` URL: refused unless bundles must be signed.
+ */
+function shadowBundleSource(env: Env, signed: boolean): BundleSourceConfig | undefined {
+  const path = optional(env, 'SHADOW_BUNDLE_PATH');
+  const raw = optional(env, 'SHADOW_BUNDLE_URL');
+  if (path !== undefined && raw !== undefined)
+    throw new ConfigError('SHADOW_BUNDLE_PATH', 'set SHADOW_BUNDLE_PATH or SHADOW_BUNDLE_URL, not both');
+  if (path !== undefined) return { kind: 'file', path };
+  if (raw === undefined) return undefined;
+  const url = httpUrl('SHADOW_BUNDLE_URL', raw);
+  if (url.protocol !== 'https:' && !signed)
+    throw new ConfigError(
+      'SHADOW_BUNDLE_URL',
+      'must be an https: URL when BUNDLE_PUBLIC_KEYS is not set (an unsigned bundle over http can be replaced on the way)',
+    );
+  return { kind: 'url', url };
+}
+
+/** `SHADOW_SAMPLE` [1]: a decimal from 0 to 1 (`0.05` shadows one decision in twenty). */
+function shadowSample(env: Env): number {
+  const raw = optional(env, 'SHADOW_SAMPLE');
+  if (raw === undefined) return 1;
+  const value = /^(?:0|1|0?\.\d+|1\.0*)$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 0 && value <= 1))
+    throw new ConfigError('SHADOW_SAMPLE', `must be a number from 0 to 1, got "${raw}"`);
+  return value;
+}
+
+function shadow(env: Env, signed: boolean): ShadowConfig | undefined {
+  const sample = shadowSample(env);
+  const bundle = shadowBundleSource(env, signed);
+  return bundle === undefined ? undefined : Object.freeze({ bundle: Object.freeze(bundle), sample });
 }
 
 function decisionLog(env: Env): DecisionLogTarget {
@@ -161,7 +209,8 @@ function logLevel(env: Env): LogLevel {
 
 /**
  * Reads the policy engine's variables (BUNDLE_PATH or BUNDLE_URL, BUNDLE_POLL_S, BUNDLE_PUBLIC_KEYS,
- * DECISION_LOG, DECISION_LOG_URL, DECISION_LOG_MASK): the sidecar's, and the service's in embedded
+ * DECISION_LOG, DECISION_LOG_URL, DECISION_LOG_MASK, SHADOW_BUNDLE_PATH or SHADOW_BUNDLE_URL,
+ * SHADOW_SAMPLE): the sidecar's, and the service's in embedded
  * mode. `defaultBundlePath` is used when neither bundle variable is set (else one is required).
  */
 export function loadPolicyEngineConfig(env: Env, defaultBundlePath?: string): PolicyEngineConfig {
@@ -180,6 +229,7 @@ export function loadPolicyEngineConfig(env: Env, defaultBundlePath?: string): Po
     decisionLog: Object.freeze(decisionLog(env)),
     decisionLogUrl: rawUrl === undefined ? undefined : httpUrl('DECISION_LOG_URL', rawUrl),
     decisionLogMask: Object.freeze(decisionLogMask),
+    shadow: shadow(env, publicKeys !== undefined),
   });
 }
 

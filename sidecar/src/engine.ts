@@ -75,6 +75,19 @@ export interface DecisionRecord {
   readonly timestamp: Date;
   /** Evaluation time in nanoseconds. */
   readonly evalNs: number;
+  /** Set only on the record of a shadow disagreement: what the shadow bundle answered instead. */
+  readonly shadow?: ShadowAnswer;
+}
+
+/** The shadow bundle's answer to the input of a {@link DecisionRecord} it disagrees with. */
+export interface ShadowAnswer {
+  readonly revision: string;
+  /** Its raw value; `undefined` when the rule is undefined for the input. */
+  readonly result: unknown;
+  /** Its failure, when its evaluation failed. */
+  readonly error?: EngineError;
+  /** How its answer differs (the impact analysis's change kinds: `allow_to_deny`, `redaction`, …). */
+  readonly kinds: readonly string[];
 }
 
 /** Receives every {@link DecisionRecord} of an engine (see {@link EngineOptions.onDecision}). */

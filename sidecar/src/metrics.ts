@@ -14,6 +14,11 @@ export class SidecarMetrics {
   readonly bundleLoadFailures: Counter<'name' | 'reason'>;
   readonly bundleSigned: Gauge<'name'>;
   readonly decisionLogsDropped: Counter<'sink'>;
+  readonly shadowEvaluations: Counter<'outcome'>;
+  readonly shadowDisagreements: Counter<'action' | 'kind'>;
+  readonly shadowDropped: Counter<'reason'>;
+  readonly shadowErrors: Counter<'code'>;
+  readonly shadowBundleInfo: Gauge<'revision'>;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [(this.registry = new Registry())];
@@ -59,6 +64,36 @@ export class SidecarMetrics {
       name: 'verdict_sidecar_decision_logs_dropped_total',
       help: 'Decision-log events dropped because a sink could not keep up',
       labelNames: ['sink'],
+      registers,
+    });
+    this.shadowEvaluations = new Counter({
+      name: 'verdict_shadow_evaluations_total',
+      help: 'Decisions evaluated again on the shadow bundle, by whether it agreed (agree, disagree)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.shadowDisagreements = new Counter({
+      name: 'verdict_shadow_disagreements_total',
+      help: 'Decisions the shadow bundle answers otherwise than the active one, by action and kind of change',
+      labelNames: ['action', 'kind'],
+      registers,
+    });
+    this.shadowDropped = new Counter({
+      name: 'verdict_shadow_dropped_total',
+      help: 'Decisions not evaluated on the shadow bundle: queue full, or no shadow bundle loaded',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.shadowErrors = new Counter({
+      name: 'verdict_shadow_errors_total',
+      help: 'Shadow evaluations that failed, by engine error code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.shadowBundleInfo = new Gauge({
+      name: 'verdict_shadow_bundle_info',
+      help: 'The shadow bundle: 1 for its revision (absent while none is loaded)',
+      labelNames: ['revision'],
       registers,
     });
   }

@@ -9,8 +9,13 @@ import {
   type DecisionLogSink,
   type DropListener,
 } from './decision-log/decision-logger.js';
+import type { DecisionListener } from './engine.js';
 import { silentLogger, type Logger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
+import { ShadowEvaluator } from './shadow/shadow-evaluator.js';
+
+export type { ShadowStatus, SideBySide, BundleEvaluation } from './shadow/shadow-evaluator.js';
+export { ShadowEvaluator } from './shadow/shadow-evaluator.js';
 
 /** What can be swapped when starting a policy engine. */
 export interface PolicyEngineOptions {
@@ -30,7 +35,9 @@ export interface RunningPolicyEngine {
   readonly manager: BundleManager;
   readonly decisionLogger: DecisionLogger;
   readonly metrics: SidecarMetrics;
-  /** Stops watching or polling the bundle source and flushes the decision log. */
+  /** The shadow bundle's evaluator when SHADOW_BUNDLE_PATH or SHADOW_BUNDLE_URL is set. */
+  readonly shadow: ShadowEvaluator | undefined;
+  /** Stops watching or polling the bundle sources and flushes the decision log. */
   close(): Promise<void>;
 }
 
@@ -38,8 +45,9 @@ export interface RunningPolicyEngine {
  * The one engine path of both PDP modes: a `BundleManager` over `config.bundle` (signatures verified
  * when `BUNDLE_PUBLIC_KEYS` is set, hot reload with last-known-good), every decision logged
  * (masked) and counted. The sidecar serves it over the Data API; the service in embedded mode asks it
- * in-process. Resolves once the first load has been tried; {@link announceStart} writes the
- * start-up line.
+ * in-process. With a shadow bundle configured, a sample of those decisions is evaluated again on
+ * it after the answer ({@link ShadowEvaluator}); it never changes one. Resolves once the first load
+ * of each bundle has been tried; {@link announceStart} writes the start-up line.
  */
 export async function startPolicyEngine(
   config: PolicyEngineConfig,
@@ -66,20 +74,40 @@ export async function startPolicyEngine(
     bundleName: DEFAULT_BUNDLE_NAME,
     onDrop,
   });
+  let shadow: ShadowEvaluator | undefined;
+  const onDecision: DecisionListener =
+    config.shadow === undefined
+      ? decisionLogger.listener
+      : (record) => {
+          decisionLogger.log(record);
+          shadow?.offer(record);
+        };
   const manager = await BundleManager.fromConfig(config, {
     logger,
     metrics,
-    engineOptions: { onDecision: decisionLogger.listener },
+    engineOptions: { onDecision },
     ...(options.fileDebounceMs === undefined ? {} : { fileDebounceMs: options.fileDebounceMs }),
     ...(options.random === undefined ? {} : { random: options.random }),
   });
+  if (config.shadow !== undefined) {
+    shadow = await ShadowEvaluator.fromConfig(config, config.shadow, {
+      active: manager,
+      log: decisionLogger.listener,
+      metrics,
+      logger,
+      ...(options.fileDebounceMs === undefined ? {} : { fileDebounceMs: options.fileDebounceMs }),
+    });
+  }
   await manager.start();
+  await shadow?.start();
   return {
     manager,
     decisionLogger,
     metrics,
+    shadow,
     async close() {
       await manager.stop();
+      await shadow?.close();
       await decisionLogger.close();
     },
   };
@@ -100,6 +128,15 @@ export function announceStart(
     ...fields,
     revision: engine.manager.active?.revision ?? null,
     signed: engine.manager.verifiesSignatures,
+    ...(engine.shadow === undefined
+      ? {}
+      : {
+          shadow_revision: engine.shadow.status().revision,
+          shadow_sample: engine.shadow.sample,
+          ...(engine.shadow.status().error === undefined
+            ? {}
+            : { shadow_error: engine.shadow.status().error?.reason }),
+        }),
   };
   if (engine.manager.verifiesSignatures) logger.info(started, message);
   else logger.warn(started, `${message}; ${UNVERIFIED_WARNING}`);

@@ -11,6 +11,7 @@ import { SIDECAR_VERSION, type DecisionLogger } from './decision-log/decision-lo
 import { silentLogger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
 import { announceStart, startPolicyEngine, type PolicyEngineOptions } from './policy-engine.js';
+import type { ShadowEvaluator } from './shadow/shadow-evaluator.js';
 
 /** What can be swapped when starting a sidecar (tests; `main.ts` passes only the logger). */
 export interface StartOptions extends Omit<PolicyEngineOptions, 'metrics'> {
@@ -27,6 +28,8 @@ export interface RunningSidecar {
   readonly manager: BundleManager;
   readonly metrics: SidecarMetrics;
   readonly decisionLogger: DecisionLogger;
+  /** The shadow bundle's evaluator when SHADOW_BUNDLE_PATH or SHADOW_BUNDLE_URL is set. */
+  readonly shadow: ShadowEvaluator | undefined;
   readonly source: FileBundleSource | HttpBundleSource;
   /** The policy console when `CONSOLE=on` (its key for the start-up line), else undefined. */
   readonly console: PolicyConsole | undefined;
@@ -72,11 +75,11 @@ export async function startSidecar(
   const logger = options.logger ?? silentLogger;
   const metrics = new SidecarMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const engine = await startPolicyEngine(config, { ...options, logger, metrics });
-  const { manager, decisionLogger } = engine;
+  const { manager, decisionLogger, shadow } = engine;
   const { source } = manager;
   if (source === undefined) throw new Error('the bundle manager has no source');
 
-  const policyConsole = config.console ? createConsole({ manager, decisionLogger }) : undefined;
+  const policyConsole = config.console ? createConsole({ manager, decisionLogger, shadow }) : undefined;
   const server = createServer(
     createApp({
       manager,
@@ -84,6 +87,7 @@ export async function startSidecar(
       logger,
       version: SIDECAR_VERSION,
       batchMaxInputs: config.batchMaxInputs,
+      shadow,
       console: policyConsole,
       ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     }),
@@ -102,6 +106,7 @@ export async function startSidecar(
     manager,
     metrics,
     decisionLogger,
+    shadow,
     source,
     console: policyConsole,
     async close(graceMs = 5_000) {

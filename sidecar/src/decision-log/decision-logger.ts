@@ -110,6 +110,10 @@ export class DecisionLogger {
   /** The OPA-shaped, masked event of one record. */
   toEvent(record: DecisionRecord): DecisionLogEvent {
     const masked = maskDecision(record.input, record.result, this.#options.mask ?? []);
+    const shadow = record.shadow;
+    const shadowMasked =
+      shadow === undefined ? undefined : maskDecision(undefined, shadow.result, this.#options.mask ?? []);
+    const erased = [...masked.erased, ...(shadowMasked?.erased.map((pointer) => `/shadow${pointer}`) ?? [])];
     return {
       decision_id: record.decisionId,
       path: record.path,
@@ -119,10 +123,22 @@ export class DecisionLogger {
       bundles: { [this.#options.bundleName]: { revision: record.revision } },
       labels: this.#labels,
       metrics: { timer_rego_query_eval_ns: record.evalNs },
-      ...(masked.erased.length === 0 ? {} : { erased: masked.erased }),
+      ...(erased.length === 0 ? {} : { erased }),
       ...(record.error === undefined
         ? {}
         : { error: { code: record.error.code, message: maskText(record.error.message) } }),
+      ...(shadow === undefined
+        ? {}
+        : {
+            shadow: {
+              revision: shadow.revision,
+              ...(shadowMasked?.result === undefined ? {} : { result: shadowMasked.result }),
+              ...(shadow.error === undefined
+                ? {}
+                : { error: { code: shadow.error.code, message: maskText(shadow.error.message) } }),
+              kinds: shadow.kinds,
+            },
+          }),
     };
   }
 

@@ -19,6 +19,17 @@ export interface DecisionLogEvent {
   readonly erased?: readonly string[];
   /** Set when evaluation failed. */
   readonly error?: { readonly code: string; readonly message: string };
+  /**
+   * Only on a shadow disagreement: the shadow bundle's revision, its answer (masked like `result`;
+   * absent when undefined), its error, and the kinds of change. The event's own `result` and
+   * `bundles` stay the active bundle's, which was enforced.
+   */
+  readonly shadow?: {
+    readonly revision: string;
+    readonly result?: unknown;
+    readonly error?: { readonly code: string; readonly message: string };
+    readonly kinds: readonly string[];
+  };
 }
 
 /**

@@ -103,6 +103,39 @@ const minus = (a: readonly string[], b: readonly string[]): string[] => {
 
 const codeOf = (key: string): string => key.split(' ', 1)[0] ?? key;
 
+/** One decision that differs: its index in a batch (`undefined` for a single outcome) and how. */
+export interface IndexedChange {
+  readonly index: number | undefined;
+  readonly change: Change;
+}
+
+/**
+ * Two outcomes of one input compared, as the impact analysis and the shadow evaluator both need
+ * it: per element when both are batches, else whole (a batch against anything else counts as no
+ * usable decision). Empty when the service would answer the same.
+ */
+export function compareOutcomes(before: Outcome, after: Outcome): IndexedChange[] {
+  if (before.kind === 'batch' && after.kind === 'batch') {
+    const changes: IndexedChange[] = [];
+    before.decisions.forEach((decision, index) => {
+      const other = after.decisions[index];
+      const change = compareItems(
+        { kind: 'decision', decision },
+        other === undefined ? { kind: 'no_decision' } : { kind: 'decision', decision: other },
+      );
+      if (change !== undefined) changes.push({ index, change });
+    });
+    return changes;
+  }
+  const change = compareItems(asItem(before), asItem(after));
+  return change === undefined ? [] : [{ index: undefined, change }];
+}
+
+/** A batch that is compared whole (the other side is no batch) counts as no usable decision. */
+function asItem(outcome: Outcome): ItemOutcome {
+  return outcome.kind === 'batch' ? { kind: 'no_decision' } : outcome;
+}
+
 /** The change from `before` to `after`, or `undefined` when the service would answer the same. */
 export function compareItems(before: ItemOutcome, after: ItemOutcome): Change | undefined {
   if (before.kind === 'decision' && after.kind === 'decision')

@@ -1,7 +1,13 @@
 import type { Engine } from '../engine.js';
 import { EngineError } from '../errors.js';
 import { isJsonObject } from '../json-object.js';
-import { compareItems, type Change, type ItemOutcome, type OutcomeSummary, summarizeItem } from './change.js';
+import {
+  compareOutcomes,
+  summarizeItem,
+  type Change,
+  type ItemOutcome,
+  type OutcomeSummary,
+} from './change.js';
 import { ABSENT, pointerBelow, withValue } from './json-pointer.js';
 import { canonicalJson, outcomeOf, resourceCount, type Outcome } from './outcome.js';
 
@@ -184,28 +190,14 @@ function idOf(event: RecordedEvent, outcome: Outcome, index: number): string {
   return outcome.kind === 'batch' ? `${event.decision_id}#${index}` : event.decision_id;
 }
 
-/** The recorded and replayed outcomes compared: per element when both are batches, else whole. */
+/** The recorded and replayed outcomes compared ({@link compareOutcomes}), as findings. */
 function compare(event: RecordedEvent, recorded: Outcome, replayed: Outcome): Finding[] {
-  if (recorded.kind === 'batch' && replayed.kind === 'batch') {
-    const findings: Finding[] = [];
-    recorded.decisions.forEach((decision, index) => {
-      const after = replayed.decisions[index];
-      const change = compareItems(
-        { kind: 'decision', decision },
-        after === undefined ? { kind: 'no_decision' } : { kind: 'decision', decision: after },
-      );
-      if (change !== undefined)
-        findings.push({ status: 'changed', id: `${event.decision_id}#${index}`, index, change });
-    });
-    return findings;
-  }
-  const change = compareItems(asItem(recorded), asItem(replayed));
-  return change === undefined ? [] : [{ status: 'changed', id: event.decision_id, index: undefined, change }];
-}
-
-/** A batch that is compared whole (the other side is no batch) counts as no usable decision. */
-function asItem(outcome: Outcome): ItemOutcome {
-  return outcome.kind === 'batch' ? { kind: 'no_decision' } : outcome;
+  return compareOutcomes(recorded, replayed).map(({ index, change }) => ({
+    status: 'changed',
+    id: index === undefined ? event.decision_id : `${event.decision_id}#${index}`,
+    index,
+    change,
+  }));
 }
 
 /** Adds to `uncertain` the decisions (batch indexes, or 0) on which `a` and `b` differ. */
