@@ -378,9 +378,13 @@ export function createConsole(deps: ConsoleDeps): PolicyConsole {
     const api = path.slice(`${CONSOLE_PATH}/api/`.length);
     if (method === 'GET' && api === 'status') return json(200, status());
     if (method === 'GET' && api === 'decisions') {
-      const listed = decisions.list(filterOf(url), LIST_LIMIT);
+      const filter = filterOf(url);
+      const listed = decisions.list(filter, LIST_LIMIT);
+      // Of the kind asked for: decisions, or shadow disagreements.
+      const held =
+        filter.shadow === undefined ? decisions.size : decisions.list({ shadow: filter.shadow }, 0).matched;
       return json(200, {
-        held: decisions.size,
+        held,
         matched: listed.matched,
         decisions: listed.decisions.map(summary),
         facets: decisions.facets(),
