@@ -169,6 +169,8 @@ export interface Stack {
 export interface LauncherOptions {
   readonly dir: string;
   readonly issuer: BenchIssuer;
+  /** Extra Node flags of the service, the sidecar and the bench servers (bench/profile.ts: `--cpu-prof`). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** The bench servers of bench/servers/. */
@@ -204,9 +206,16 @@ export class Launcher {
   }
 
   #nodeArgs(program: 'service' | 'sidecar'): string[] {
-    return this.mode === 'dist'
-      ? ['--conditions=production', DIST[program]]
-      : ['--import', 'tsx', SOURCES[program]];
+    return [
+      ...this.#profileArgs(),
+      ...(this.mode === 'dist'
+        ? ['--conditions=production', DIST[program]]
+        : ['--import', 'tsx', SOURCES[program]]),
+    ];
+  }
+
+  #profileArgs(): string[] {
+    return [...(this.#options.nodeFlags ?? [])];
   }
 
   #spawn(name: string, command: string, args: readonly string[], env: Record<string, string> = {}): Proc {
@@ -319,7 +328,12 @@ export class Launcher {
       ...extra,
     };
     const file = join(ROOT, 'bench', 'servers', `${name}.ts`);
-    const proc = this.#spawn(name, process.execPath, this.benchNodeArgs(file), env);
+    const proc = this.#spawn(
+      name,
+      process.execPath,
+      [...this.#profileArgs(), ...this.benchNodeArgs(file)],
+      env,
+    );
     await proc.waitReady({ port }, '/health');
     return { proc, port };
   }
