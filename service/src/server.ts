@@ -13,7 +13,7 @@ import { answerUnknownMethods } from './http/unknown-methods.js';
 import { createLogger } from './logger.js';
 import { adminServer } from './metrics/admin-server.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
-import { openStore } from './store/open-store.js';
+import { connectStore } from './store/open-store.js';
 
 /** How long in-flight requests may take to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -45,15 +45,19 @@ async function main(): Promise<void> {
       logger.error({ err: error, file: config.audit.checkpointFile }, 'audit checkpoint write failed');
     },
   });
-  const { store, keyFile, keyCreated } = openStore(config.store.databaseUrl, config.audit.hmacKeyFile, {
-    now,
-    onAuditFailure: () => {
-      metrics.auditWriteFailures.inc();
+  const { store, keyFile, keyCreated } = await connectStore(
+    config.store.databaseUrl,
+    config.audit.hmacKeyFile,
+    {
+      now,
+      onAuditFailure: () => {
+        metrics.auditWriteFailures.inc();
+      },
+      onAuditAppended: (log) => {
+        checkpointer.notify(log);
+      },
     },
-    onAuditAppended: (log) => {
-      checkpointer.notify(log);
-    },
-  });
+  );
   if (config.audit.hmacKeyFile === undefined) {
     logger.warn(
       { key_file: keyFile, created: keyCreated },

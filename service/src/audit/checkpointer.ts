@@ -63,9 +63,9 @@ export class AuditCheckpointer {
   }
 
   /**
-   * A record was appended to `log` (inside its transaction, not yet committed): schedule a write of
-   * its head within a second. The write runs from a timer, so after the synchronous transaction has
-   * committed.
+   * A record appended to `log` has committed (the store's `onAuditAppended`): schedule a write of
+   * the committed head within a second. With several replicas on one database the head may be
+   * another replica's record: whichever replica commits anchors the chain as it is then.
    */
   notify(log: Pick<AuditLog, 'auditHead'>): void {
     this.#log = log;
@@ -105,7 +105,7 @@ export class AuditCheckpointer {
     this.#dirty = false;
     let checkpoint: AuditCheckpoint;
     try {
-      const head = this.#log?.auditHead();
+      const head = await this.#log?.auditHead();
       if (head === undefined || (head.seq === this.#last?.seq && head.mac === this.#last.mac)) return;
       checkpoint = { seq: head.seq, mac: head.mac, time: head.time };
       await appendCheckpoint(this.#file, checkpoint);

@@ -1,9 +1,10 @@
 import { ConfigError, loadAuditConfig } from '../config.js';
-import { SqliteStore } from '../store/sqlite/store.js';
+import { openDatabase } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import { CheckpointFileError, readCheckpoints, type CheckpointLine } from './checkpoint.js';
 import { AuditKeyError, DEV_AUDIT_KEY_FILE, loadAuditKey } from './hmac-key.js';
 import { sealWith } from './record.js';
-import { verifyChain } from './verify.js';
+import { verifyChain, type ChainVerdict } from './verify.js';
 
 /** Lets a missing checkpoint file through with a warning (the chain alone is checked). */
 const ALLOW_MISSING = '--allow-missing-checkpoints';
@@ -25,9 +26,10 @@ function anchoring(checkpoints: readonly CheckpointLine[] | undefined, lastSeq: 
 
 /**
  * `npm run audit:verify [-- --allow-missing-checkpoints]`: checks the audit chain of DATABASE_URL
- * with the key of AUDIT_HMAC_KEY_FILE (default: the development key) against the checkpoints of
- * AUDIT_CHECKPOINT_FILE, and names the first broken record or the missing tail. Exit 0 intact,
- * 1 broken, 2 unusable (including a malformed or, without the flag, missing checkpoint file).
+ * (SQLite or PostgreSQL) with the key of AUDIT_HMAC_KEY_FILE (default: the development key) against
+ * the checkpoints of AUDIT_CHECKPOINT_FILE, and names the first broken record or the missing tail.
+ * Exit 0 intact, 1 broken, 2 unusable (a database that cannot be read, a malformed or, without the
+ * flag, missing checkpoint file).
  */
 async function main(args: readonly string[]): Promise<number> {
   const unknown = args.find((arg) => arg !== ALLOW_MISSING);
@@ -35,7 +37,7 @@ async function main(args: readonly string[]): Promise<number> {
     process.stderr.write(`audit:verify: unknown argument "${unknown}" (only ${ALLOW_MISSING})\n`);
     return 2;
   }
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
   try {
     const config = loadAuditConfig(process.env);
     const { key } = loadAuditKey(config.audit.hmacKeyFile ?? DEV_AUDIT_KEY_FILE, false);
@@ -55,8 +57,16 @@ async function main(args: readonly string[]): Promise<number> {
           `deleting the newest records goes undetected\n`,
       );
     }
-    store = SqliteStore.fromUrl(config.store.databaseUrl, { seal: sealWith(key) });
-    const verdict = verifyChain(store.auditTrail(), key, checkpoints);
+    let verdict: ChainVerdict;
+    try {
+      store = await openDatabase(config.store.databaseUrl, { seal: sealWith(key) });
+      verdict = await verifyChain(store.auditTrail(), key, checkpoints);
+    } catch (error) {
+      // Not "broken": the chain was not read. The message names no credential (DATABASE_URL is not in it).
+      const reason = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`audit:verify: the audit trail cannot be read from DATABASE_URL: ${reason}\n`);
+      return 2;
+    }
     if (!verdict.ok) {
       const where = verdict.id === null ? `seq ${verdict.seq}` : `seq ${verdict.seq} (id ${verdict.id})`;
       process.stdout.write(`audit chain BROKEN at ${where}: ${verdict.problem}\n`);
@@ -76,7 +86,7 @@ async function main(args: readonly string[]): Promise<number> {
     process.stderr.write(`audit:verify: ${error.message}\n`);
     return 2;
   } finally {
-    void store?.close();
+    await store?.close();
   }
 }
 

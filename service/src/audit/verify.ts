@@ -28,18 +28,18 @@ function range(from: number, to: number): string {
  * head as anchored outside the database), each checkpoint's MAC must be the record's at its seq,
  * and the chain must reach the highest checkpointed seq. Names the first break.
  */
-export function verifyChain(
-  records: Iterable<AuditRecord>,
+export async function verifyChain(
+  records: Iterable<AuditRecord> | AsyncIterable<AuditRecord>,
   key: Buffer,
   checkpoints: readonly CheckpointLine[] = [],
-): ChainVerdict {
+): Promise<ChainVerdict> {
   const anchors = [...checkpoints].sort((a, b) => a.seq - b.seq);
   let next = 0;
   let anchoredSeq = 0;
   let expectedSeq = 1;
   let prevMac = GENESIS_MAC;
   let count = 0;
-  for (const record of records) {
+  for await (const record of records) {
     count++;
     const broken = (problem: string): ChainVerdict => ({
       ok: false,

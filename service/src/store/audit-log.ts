@@ -27,8 +27,8 @@ export interface AuditHooks {
   /** An audit record could not be written (the change it belongs to is rolled back): metrics. */
   readonly onAuditFailure?: () => void;
   /**
-   * A record was appended, inside its transaction (not yet committed); `log` reads the committed
-   * head afterwards (the checkpointer).
+   * The transaction that appended a record has committed (called once per record); `log` reads the
+   * committed head (the checkpointer), which may already be a later record, another replica's too.
    */
   readonly onAuditAppended?: (log: Pick<AuditLog, 'auditHead'>) => void;
 }
@@ -43,7 +43,7 @@ export interface AuditLog {
   /** Audit records, newest first. */
   listAudit(query: AuditQuery): Promise<readonly AuditRecord[]>;
   /** Every audit record in sequence order, for verification. */
-  auditTrail(): Iterable<AuditRecord>;
+  auditTrail(): AsyncIterable<AuditRecord>;
   /** The newest committed audit record's seq, MAC and time; undefined while the trail is empty. */
-  auditHead(): AuditHead | undefined;
+  auditHead(): Promise<AuditHead | undefined>;
 }

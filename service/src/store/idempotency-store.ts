@@ -1,3 +1,6 @@
+/** How long an idempotency key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
 /** A stored first response to an idempotent request. */
 export interface StoredResponse {
   readonly fingerprint: string;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { verifyChain } from '../../src/audit/verify.js';
 import { CUSTOMER_SCOPES, Harness, NEW_TRANSACTION } from '../support/harness.js';
+import { trailOf } from '../support/trail.js';
 
 const exec = promisify(execFile);
 const BODY = { ...NEW_TRANSACTION, note: 'secret note' };
@@ -20,7 +21,7 @@ async function withHarness(t: any): Promise<Harness> {
 }
 
 function trail(h: Harness) {
-  return [...h.store.auditTrail()];
+  return trailOf(h.store);
 }
 
 test('every mutation writes its audit record: who, what, outcome, status, changed field names', async (t) => {
@@ -53,7 +54,7 @@ test('every mutation writes its audit record: who, what, outcome, status, change
   await h.request('DELETE', `/transactions/${other.body.id}`, { token });
 
   // After the record of the harness opening alice's account (seq 1).
-  const records = trail(h).slice(1);
+  const records = (await trail(h)).slice(1);
   t.deepEqual(
     records.map((r) => [r.seq, r.action, r.outcome, r.http_status, r.changed_fields.join(',')]),
     [
@@ -87,7 +88,7 @@ test('every mutation writes its audit record: who, what, outcome, status, change
     client_ip: '127.0.0.1',
   });
   t.false(JSON.stringify(records).includes('secret note'), 'values never reach the audit trail');
-  t.deepEqual(verifyChain(trail(h), h.auditKey), { ok: true, records: 6, lastSeq: 6 });
+  t.deepEqual(await verifyChain(await trail(h), h.auditKey), { ok: true, records: 6, lastSeq: 6 });
 });
 
 test('denials and step-up challenges are audited with their reason codes', async (t) => {
@@ -107,7 +108,7 @@ test('denials and step-up challenges are audited with their reason codes', async
     ).status,
     403,
   );
-  const denials = trail(h).filter((r) => r.outcome === 'denied');
+  const denials = (await trail(h)).filter((r) => r.outcome === 'denied');
   t.deepEqual(
     denials.map((r) => [r.action, r.http_status, r.sub, r.resource_id]),
     [
@@ -144,7 +145,7 @@ test('a write whose audit insert fails leaves no change behind', async (t) => {
     page.items.map((item) => [item.amount_minor, item.note, item.version]),
     [[4200, 'secret note', 1]],
   );
-  t.is(trail(h).length, 2, "the account's record and the first create's");
+  t.is((await trail(h)).length, 2, "the account's record and the first create's");
 });
 
 test('concurrent writers keep one valid chain', async (t) => {
@@ -160,7 +161,7 @@ test('concurrent writers keep one valid chain', async (t) => {
     ),
   );
   t.true(responses.every((res) => res.status === 201));
-  const verdict = verifyChain(h.store.auditTrail(), h.auditKey);
+  const verdict = await verifyChain(h.store.auditTrail(), h.auditKey);
   // 40 creates after the records of the five accounts they are made on.
   t.deepEqual(verdict, { ok: true, records: 45, lastSeq: 45 });
 });
@@ -203,7 +204,7 @@ const TAMPERING: [string, (db: Database.Database) => void, number, RegExp][] = [
 for (const [name, tamper, seq, problem] of TAMPERING) {
   test(`audit:verify catches ${name} and names the first broken record`, async (t) => {
     const h = await tamperedCopy(t, tamper);
-    const verdict = verifyChain(h.store.auditTrail(), h.auditKey);
+    const verdict = await verifyChain(h.store.auditTrail(), h.auditKey);
     t.false(verdict.ok);
     if (!verdict.ok) {
       t.is(verdict.seq, seq);
@@ -234,10 +235,10 @@ test('a chain recomputed without the key (with another key) is caught', async (t
   }
   db.close();
   t.true(
-    verifyChain(h.store.auditTrail(), forged).ok,
+    (await verifyChain(h.store.auditTrail(), forged)).ok,
     'the forged chain is consistent under the forger’s key',
   );
-  const verdict = verifyChain(h.store.auditTrail(), h.auditKey);
+  const verdict = await verifyChain(h.store.auditTrail(), h.auditKey);
   t.false(verdict.ok);
   if (!verdict.ok) t.is(verdict.seq, 1);
 });

@@ -91,5 +91,5 @@ test('the server checkpoints the chain head after commits, exports it, and write
   t.like(checkpoints?.at(-1), { seq: 2 }, 'the head at shutdown is anchored');
   const store = SqliteStore.open(database, { seal: sealWith(key) });
   t.teardown(() => store.close());
-  t.deepEqual(verifyChain(store.auditTrail(), key, checkpoints), { ok: true, records: 2, lastSeq: 2 });
+  t.deepEqual(await verifyChain(store.auditTrail(), key, checkpoints), { ok: true, records: 2, lastSeq: 2 });
 });

@@ -1,5 +1,4 @@
-import test from 'ava';
-import Database from 'better-sqlite3';
+import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,10 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CheckpointFileError, readCheckpoints } from '../../src/audit/checkpoint.js';
 import { AuditCheckpointer, type Schedule } from '../../src/audit/checkpointer.js';
-import { sealWith } from '../../src/audit/record.js';
 import { verifyChain } from '../../src/audit/verify.js';
-import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { FROZEN_NOW_MS, setupAuditEntry } from '../support/harness.js';
+import { STORE_DRIVERS, type StoreDriver } from '../support/store-drivers.js';
+import { trailOf } from '../support/trail.js';
 
 const exec = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'audit', 'verify-cli.ts');
@@ -24,24 +23,24 @@ const never: Schedule = () => () => undefined;
  * A store of five records, the last the record of a delete, anchored by two checkpoints (after
  * seq 3 and, on close, after seq 5), the way the service writes them.
  */
-async function anchoredChain(t: any) {
+async function anchoredChain(t: ExecutionContext, driver: StoreDriver = STORE_DRIVERS[0]!) {
   const dir = mkdtempSync(join(tmpdir(), 'verdict-anchored-'));
-  const key = randomBytes(32);
-  const databasePath = join(dir, 'verdict.db');
   const file = join(dir, 'audit-checkpoints.jsonl');
   const keyFile = join(dir, 'audit-hmac.key');
-  writeFileSync(keyFile, key.toString('hex'));
   let checkpointer: AuditCheckpointer | undefined;
   // The hook reaches whichever checkpointer runs now: `restart` stands in for a restarted service.
-  const store = SqliteStore.open(databasePath, {
-    seal: sealWith(key),
-    now: () => FROZEN_NOW_MS,
+  const {
+    store,
+    key,
+    url,
+    exec: tamper,
+  } = await driver.open(t, {
     onAuditAppended: (log) => {
       checkpointer?.notify(log);
     },
   });
-  t.teardown(async () => {
-    await store.close();
+  writeFileSync(keyFile, key.toString('hex'));
+  t.teardown(() => {
     rmSync(dir, { recursive: true, force: true });
   });
   let n = 0;
@@ -61,18 +60,13 @@ async function anchoredChain(t: any) {
   await append('transactions:update');
   const deleted = await append('transactions:delete');
   await first.close();
-  /** Runs SQL as someone with write access to the database (and not to the checkpoint file). */
-  const tamper = (sql: string) => {
-    const db = new Database(databasePath);
-    db.exec(sql);
-    db.close();
-  };
   const verify = async () => verifyChain(store.auditTrail(), key, await readCheckpoints(file));
   const env = {
     PATH: process.env.PATH ?? '',
-    DATABASE_URL: `sqlite:${databasePath}`,
+    DATABASE_URL: url,
     AUDIT_HMAC_KEY_FILE: keyFile,
   };
+  /** Runs SQL as someone with write access to the database (and not to the checkpoint file). */
   return { store, key, file, deleted, append, restart, tamper, verify, env };
 }
 
@@ -100,55 +94,98 @@ const TAILS: [string, string, number, string][] = [
   ['the last two records', 'DELETE FROM audit_log WHERE seq >= 4', 4, 'records 4–5 are missing'],
   ['every record', 'DELETE FROM audit_log', 1, 'records 1–5 are missing'],
 ];
-for (const [name, sql, firstMissing, missing] of TAILS) {
-  test(`regression: ${name} removed from the end → verify fails naming the missing range`, async (t) => {
-    const { store, key, deleted, tamper, verify } = await anchoredChain(t);
-    tamper(sql);
-    t.true(verifyChain(store.auditTrail(), key).ok, 'the chain alone (verify before checkpoints) accepts it');
-    t.deepEqual(await verify(), {
+for (const driver of STORE_DRIVERS) {
+  for (const [name, sql, firstMissing, missing] of TAILS) {
+    test(`${driver.name}: regression: ${name} removed from the end → verify fails naming the missing range`, async (t) => {
+      const { store, key, deleted, tamper, verify } = await anchoredChain(t, driver);
+      await tamper(`${sql}; ${driver.rewindHead}`);
+      t.true(
+        (await verifyChain(store.auditTrail(), key)).ok,
+        'the chain alone (verify before checkpoints) accepts it',
+      );
+      t.deepEqual(await verify(), {
+        ok: false,
+        records: firstMissing - 1,
+        seq: firstMissing,
+        id: null,
+        problem:
+          `${missing}: the database ends at seq ${firstMissing - 1} but a checkpoint at ${deleted.time} ` +
+          '(line 2) recorded seq 5',
+      });
+    });
+  }
+
+  test(`${driver.name}: regression: the tail deleted and new records chained after it → verify fails on the MAC at the checkpoint seq`, async (t) => {
+    const { store, key, append, restart, tamper, verify } = await anchoredChain(t, driver);
+    // An attacker who knows the schema: on PostgreSQL the head row is moved back too.
+    await tamper(`DELETE FROM audit_log WHERE seq >= 4; ${driver.rewindHead}`);
+    // The service goes on: new records take seq 4, 5, 6 with valid MACs, and are checkpointed.
+    const checkpointer = restart();
+    for (let i = 0; i < 3; i++) await append();
+    await checkpointer.close();
+    t.deepEqual(
+      await verifyChain(store.auditTrail(), key),
+      { ok: true, records: 6, lastSeq: 6 },
+      'the chain alone is valid',
+    );
+    const verdict = await verify();
+    t.like(verdict, { ok: false, records: 5, seq: 5 });
+    if (!verdict.ok) {
+      t.is(verdict.id, (await trailOf(store))[4]?.id ?? 'no record 5');
+      t.regex(
+        verdict.problem,
+        /^MAC differs from the checkpoint on line 2 \(recorded at 2026-11-23T10:00:00\.000Z\): the records after seq 3 were replaced/,
+      );
+    }
+  });
+
+  if (driver.name === 'postgres')
+    test('postgres: the tail deleted but the head row left → the next record chains after the deleted head, and verify names the gap', async (t) => {
+      const { store, key, append, tamper } = await anchoredChain(t, driver);
+      await tamper('DELETE FROM audit_log WHERE seq >= 4');
+      const next = await append();
+      t.is(next.seq, 6);
+      t.like(await verifyChain(store.auditTrail(), key), {
+        ok: false,
+        seq: 6,
+        problem: 'record 4..5 is missing',
+      });
+    });
+
+  test(`${driver.name}: a record rewritten in place under a checkpoint is caught (by its MAC first)`, async (t) => {
+    const { tamper, verify } = await anchoredChain(t, driver);
+    await tamper("UPDATE audit_log SET sub = 'mallory' WHERE seq = 5");
+    t.like(await verify(), {
       ok: false,
-      records: firstMissing - 1,
-      seq: firstMissing,
-      id: null,
-      problem:
-        `${missing}: the database ends at seq ${firstMissing - 1} but a checkpoint at ${deleted.time} ` +
-        '(line 2) recorded seq 5',
+      seq: 5,
+      problem: 'MAC does not match: the record was altered or sealed with another key',
     });
   });
-}
 
-test('regression: the tail deleted and new records chained after it → verify fails on the MAC at the checkpoint seq', async (t) => {
-  const { store, key, append, restart, tamper, verify } = await anchoredChain(t);
-  tamper('DELETE FROM audit_log WHERE seq >= 4');
-  // The service goes on: new records take seq 4, 5, 6 with valid MACs, and are checkpointed.
-  const checkpointer = restart();
-  for (let i = 0; i < 3; i++) await append();
-  await checkpointer.close();
-  t.deepEqual(
-    verifyChain(store.auditTrail(), key),
-    { ok: true, records: 6, lastSeq: 6 },
-    'the chain alone is valid',
-  );
-  const verdict = await verify();
-  t.like(verdict, { ok: false, records: 5, seq: 5 });
-  if (!verdict.ok) {
-    t.is(verdict.id, [...store.auditTrail()][4]?.id ?? 'no record 5');
-    t.regex(
-      verdict.problem,
-      /^MAC differs from the checkpoint on line 2 \(recorded at 2026-11-23T10:00:00\.000Z\): the records after seq 3 were replaced/,
+  test(`${driver.name}: npm run audit:verify: intact with checkpoints → exit 0, saying how far they reach`, async (t) => {
+    const { append, env } = await anchoredChain(t, driver);
+    await append(); // seq 6, not checkpointed yet (the service would anchor it within a second)
+    const { code, stdout } = await cli(env);
+    t.is(code, 0);
+    t.is(
+      stdout,
+      'audit chain intact: 6 records, last seq 6; 2 checkpoints match, the latest at seq 5 ' +
+        '(2026-11-23T10:00:00.000Z); 1 newer records are not checkpointed yet\n',
     );
-  }
-});
-
-test('a record rewritten in place under a checkpoint is caught (by its MAC first)', async (t) => {
-  const { tamper, verify } = await anchoredChain(t);
-  tamper("UPDATE audit_log SET sub = 'mallory' WHERE seq = 5");
-  t.like(await verify(), {
-    ok: false,
-    seq: 5,
-    problem: 'MAC does not match: the record was altered or sealed with another key',
   });
-});
+
+  test(`${driver.name}: npm run audit:verify: the record of a delete removed → exit 1 naming the missing record`, async (t) => {
+    const { tamper, env } = await anchoredChain(t, driver);
+    await tamper(`DELETE FROM audit_log WHERE seq = 5; ${driver.rewindHead}`);
+    const { code, stdout } = await cli(env);
+    t.is(code, 1);
+    t.is(
+      stdout,
+      'audit chain BROKEN at seq 5: record 5 is missing: the database ends at seq 4 but a checkpoint at ' +
+        '2026-11-23T10:00:00.000Z (line 2) recorded seq 5\n',
+    );
+  });
+}
 
 const MALFORMED: [string, string, string][] = [
   ['not JSON', '{"seq":', 'not JSON'],
@@ -201,30 +238,6 @@ test('a last line torn by a crash (no newline) is an error naming the line', asy
     instanceOf: CheckpointFileError,
     message: `${file}: line 3 does not end with a newline (a torn write?)`,
   });
-});
-
-test('npm run audit:verify: intact with checkpoints → exit 0, saying how far they reach', async (t) => {
-  const { append, env } = await anchoredChain(t);
-  await append(); // seq 6, not checkpointed yet (the service would anchor it within a second)
-  const { code, stdout } = await cli(env);
-  t.is(code, 0);
-  t.is(
-    stdout,
-    'audit chain intact: 6 records, last seq 6; 2 checkpoints match, the latest at seq 5 ' +
-      '(2026-11-23T10:00:00.000Z); 1 newer records are not checkpointed yet\n',
-  );
-});
-
-test('npm run audit:verify: the record of a delete removed → exit 1 naming the missing record', async (t) => {
-  const { tamper, env } = await anchoredChain(t);
-  tamper('DELETE FROM audit_log WHERE seq = 5');
-  const { code, stdout } = await cli(env);
-  t.is(code, 1);
-  t.is(
-    stdout,
-    'audit chain BROKEN at seq 5: record 5 is missing: the database ends at seq 4 but a checkpoint at ' +
-      '2026-11-23T10:00:00.000Z (line 2) recorded seq 5\n',
-  );
 });
 
 test('npm run audit:verify: no checkpoint file → exit 2 saying so; with --allow-missing-checkpoints a warning and the chain alone', async (t) => {

@@ -98,7 +98,7 @@ test.serial(
     );
     t.is(readFileSync(file, 'utf8'), '', 'nothing is written before the timer fires');
     await tick();
-    const head = store.auditHead();
+    const head = await store.auditHead();
     t.like(head, { seq: 10 });
     t.is(readFileSync(file, 'utf8'), `${JSON.stringify({ seq: 10, mac: head!.mac, time: head!.time })}\n`);
     t.deepEqual(await readCheckpoints(file), [{ ...head!, line: 1 }]);
@@ -123,8 +123,8 @@ test('each later batch adds a line; an unchanged head adds none; close writes th
   t.is(timers.pending().length, 1);
   await checkpointer.close();
   t.is(timers.pending().length, 0, 'close cancels the timer and writes at once');
-  t.deepEqual(await readCheckpoints(file), [first, second, { ...store.auditHead()!, line: 3 }]);
-  t.like(store.auditHead(), { seq: 4 });
+  t.deepEqual(await readCheckpoints(file), [first, second, { ...(await store.auditHead())!, line: 3 }]);
+  t.like(await store.auditHead(), { seq: 4 });
   await append(1);
   t.is(timers.pending().length, 0, 'a closed checkpointer schedules nothing');
   await checkpointer.close();

@@ -3,6 +3,7 @@ import { SidecarAuthorizer } from '../../src/authz/sidecar-authorizer.js';
 import { CUSTOMER_SCOPES, Harness, NEW_TRANSACTION, sample } from '../support/harness.js';
 import { freePort } from '../support/prometheus.js';
 import { startSidecar } from '../support/sidecar-process.js';
+import { trailOf } from '../support/trail.js';
 
 test('sidecar mode: decisions by the real sidecar; killed → 503; recovers by itself when it returns', async (t) => {
   const port = await freePort();
@@ -21,7 +22,7 @@ test('sidecar mode: decisions by the real sidecar; killed → 503; recovers by i
 
   const created = await h.request('POST', '/transactions', { token, body: NEW_TRANSACTION });
   t.is(created.status, 201, created.text);
-  const audit = [...h.store.auditTrail()].at(-1);
+  const audit = (await trailOf(h.store)).at(-1);
   t.regex(audit?.decision_id ?? '', /^[0-9a-f-]{36}$/, 'the sidecar’s decision id reaches the audit record');
   t.regex(audit?.bundle_revision ?? '', /^[0-9a-f]{16}$/, 'and so does the bundle revision');
   const hidden = await h.request('GET', `/transactions/${created.body.id}`, {

@@ -43,8 +43,8 @@ test.serial('fixed SQL is prepared once, when the store opens; dynamic SQL once 
     await store.setAccountStatus(account.id, 1, 'frozen', entry(account.id, 'f'));
     await store.appendAudit(entry(`r-${n}`, 'transactions:read'));
     await store.listAudit({ limit: 10, sub: 'test-setup' });
-    store.auditHead();
-    for (const record of store.auditTrail()) t.truthy(record.mac);
+    await store.auditHead();
+    for await (const record of store.auditTrail()) t.truthy(record.mac);
     await store.findIdempotent(key.scope, key.key);
     await store.ping();
   };

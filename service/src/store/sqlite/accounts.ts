@@ -6,23 +6,10 @@ import type { AccountListQuery, AccountStore } from '../account-store.js';
 import type { IdempotencyKey, StoredResponse } from '../idempotency-store.js';
 import type { CreateOutcome, Page } from '../transaction-store.js';
 import type { AuditedWrites } from './audited-writes.js';
-import { listFilterSql } from './list-filter-sql.js';
-import { keysetPage } from './keyset-page.js';
+import { SQLITE_DIALECT, SqlParams } from '../sql/dialect.js';
+import { accountListSql, pageOf } from '../sql/list-queries.js';
+import { fromAccountRow, type AccountRow } from '../sql/rows.js';
 import { StatementCache } from './statement-cache.js';
-
-interface AccountRow {
-  id: string;
-  owner: string;
-  department: string;
-  currency: string;
-  status: string;
-  created_at: string;
-  version: number;
-}
-
-function fromAccountRow(row: AccountRow): Account {
-  return { ...row, status: row.status as AccountStatus };
-}
 
 /** The accounts table. */
 export class SqliteAccounts implements AccountStore {
@@ -81,14 +68,10 @@ export class SqliteAccounts implements AccountStore {
   }
 
   listAccounts(query: AccountListQuery, anyOf: readonly ListFilterClause[]): Promise<Page<Account>> {
-    const filter = listFilterSql('accounts', anyOf);
-    const where = [filter.sql];
-    const params = [...filter.params];
-    if (query.status !== undefined) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    return Promise.resolve(keysetPage(this.#lists, 'accounts', { where, params }, query, fromAccountRow));
+    const params = new SqlParams(SQLITE_DIALECT);
+    const sql = accountListSql(query, anyOf, params);
+    const rows = this.#lists.get(sql).all(...params.values) as AccountRow[];
+    return Promise.resolve(pageOf(rows, query.limit, fromAccountRow));
   }
 
   setAccountStatus(

@@ -1,29 +1,20 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditRecord } from '../../audit/record.js';
 import type { AuditHead, AuditHooks, AuditLog, AuditQuery, AuditSealer } from '../audit-log.js';
+import { trailInPages } from '../sql/audit-trail.js';
+import { SQLITE_DIALECT, SqlParams } from '../sql/dialect.js';
+import { auditListSql } from '../sql/list-queries.js';
+import { fromAuditRow, toAuditRow, type AuditRow } from '../sql/rows.js';
 import { StatementCache } from './statement-cache.js';
-import { storedTime } from './stored-time.js';
-
-interface AuditRow extends Omit<AuditRecord, 'reasons' | 'changed_fields'> {
-  reasons: string;
-  changed_fields: string;
-}
-
-function fromAuditRow(row: AuditRow): AuditRecord {
-  return {
-    ...row,
-    reasons: JSON.parse(row.reasons) as string[],
-    changed_fields: JSON.parse(row.changed_fields) as string[],
-  };
-}
 
 /** The audit_log table: the HMAC chain in seq order. */
 export class SqliteAuditLog implements AuditLog {
   readonly #seal: AuditSealer;
   readonly #hooks: AuditHooks;
   readonly #head: Database.Statement<[], AuditHead>;
-  readonly #insert: Database.Statement<[Record<string, unknown>]>;
-  readonly #trail: Database.Statement<[], AuditRow>;
+  readonly #insert: Database.Statement<[AuditRow]>;
+  readonly #trailFirst: Database.Statement<[number], AuditRow>;
+  readonly #trailAfter: Database.Statement<[number, number], AuditRow>;
   readonly #appendAlone: Database.Transaction<(entry: AuditEntry) => AuditRecord>;
   readonly #lists: StatementCache;
 
@@ -39,59 +30,54 @@ export class SqliteAuditLog implements AuditLog {
          @resource_id, @sub, @client_id, @agent_id, @agent_client_type, @outcome, @reasons, @http_status,
          @changed_fields, @client_ip, @prev_mac, @mac)`,
     );
-    this.#trail = db.prepare('SELECT * FROM audit_log ORDER BY seq');
+    this.#trailFirst = db.prepare('SELECT * FROM audit_log ORDER BY seq LIMIT ?');
+    this.#trailAfter = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#appendAlone = db.transaction((entry: AuditEntry) => this.append(entry));
     this.#lists = new StatementCache(db);
   }
 
   /**
    * Seals and appends one record after the chain's last; must run inside a write transaction,
-   * which fixes the order (the change it records is in the same one).
+   * which fixes the order (the change it records is in the same one). Call `committed` after it.
    */
   append(entry: AuditEntry): AuditRecord {
     const record = this.#seal(entry, this.#head.get());
     try {
-      this.#insert.run({
-        ...record,
-        reasons: JSON.stringify(record.reasons),
-        changed_fields: JSON.stringify(record.changed_fields),
-      });
+      this.#insert.run(toAuditRow(record));
     } catch (error) {
       this.#hooks.onAuditFailure?.();
       throw error;
     }
-    this.#hooks.onAuditAppended?.(this);
     return record;
   }
 
+  /** The transaction of an `append` has committed: tells the hook. */
+  committed(): void {
+    this.#hooks.onAuditAppended?.(this);
+  }
+
   appendAudit(audit: AuditEntry): Promise<AuditRecord> {
-    return Promise.resolve(this.#appendAlone.immediate(audit));
+    const record = this.#appendAlone.immediate(audit);
+    this.committed();
+    return Promise.resolve(record);
   }
 
   listAudit(query: AuditQuery): Promise<readonly AuditRecord[]> {
-    const where: string[] = ['1'];
-    const params: unknown[] = [];
-    const filter = (sql: string, value: unknown): void => {
-      where.push(sql);
-      params.push(value);
-    };
-    if (query.beforeSeq !== undefined) filter('seq < ?', query.beforeSeq);
-    if (query.since !== undefined) filter('time >= ?', storedTime(query.since));
-    if (query.until !== undefined) filter('time < ?', storedTime(query.until));
-    if (query.sub !== undefined) filter('sub = ?', query.sub);
-    if (query.resource_id !== undefined) filter('resource_id = ?', query.resource_id);
-    if (query.outcome !== undefined) filter('outcome = ?', query.outcome);
-    const rows = this.#lists
-      .get(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-      .all(...params, query.limit) as AuditRow[];
+    const params = new SqlParams(SQLITE_DIALECT);
+    const sql = auditListSql(query, params);
+    const rows = this.#lists.get(sql).all(...params.values) as AuditRow[];
     return Promise.resolve(rows.map(fromAuditRow));
   }
 
-  auditHead(): AuditHead | undefined {
-    return this.#head.get();
+  auditHead(): Promise<AuditHead | undefined> {
+    return Promise.resolve(this.#head.get());
   }
 
-  *auditTrail(): Iterable<AuditRecord> {
-    for (const row of this.#trail.iterate()) yield fromAuditRow(row);
+  auditTrail(): AsyncIterable<AuditRecord> {
+    return trailInPages((afterSeq, limit) =>
+      (afterSeq === undefined ? this.#trailFirst.all(limit) : this.#trailAfter.all(afterSeq, limit)).map(
+        fromAuditRow,
+      ),
+    );
   }
 }

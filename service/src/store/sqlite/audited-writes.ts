@@ -10,9 +10,12 @@ type Respond<T> = (created: T) => Omit<StoredResponse, 'fingerprint'>;
 
 /**
  * The transaction boundary of every write: the change, the idempotent response stored with it and
- * its audit record commit in ONE database transaction (BEGIN IMMEDIATE) or not at all.
+ * its audit record commit in ONE database transaction (BEGIN IMMEDIATE) or not at all. BEGIN
+ * IMMEDIATE takes the database's write lock first, so writes run one at a time: the checks inside
+ * them (the version read, the account still open) and the chain's order hold without more locking.
  */
 export class AuditedWrites {
+  readonly #audit: SqliteAuditLog;
   readonly #change: Database.Transaction<(audit: AuditEntry, change: () => unknown) => unknown>;
   readonly #create: Database.Transaction<
     (
@@ -25,6 +28,7 @@ export class AuditedWrites {
   >;
 
   constructor(db: Database.Database, audit: SqliteAuditLog, idempotency: SqliteIdempotency) {
+    this.#audit = audit;
     this.#change = db.transaction((entry: AuditEntry, change: () => unknown) => {
       const changed = change();
       if (changed !== undefined) audit.append(entry);
@@ -54,7 +58,9 @@ export class AuditedWrites {
 
   /** Runs `change`; when it changed something (not `undefined`) its audit record goes in with it. */
   change<T>(audit: AuditEntry, change: () => T | undefined): T | undefined {
-    return this.#change.immediate(audit, change) as T | undefined;
+    const changed = this.#change.immediate(audit, change) as T | undefined;
+    if (changed !== undefined) this.#audit.committed();
+    return changed;
   }
 
   /**
@@ -68,12 +74,14 @@ export class AuditedWrites {
     createdAt: string,
     insert: () => T | undefined,
   ): CreateOutcome<T> {
-    return this.#create.immediate(
+    const outcome = this.#create.immediate(
       audit,
       key,
       respond as Respond<unknown> | undefined,
       createdAt,
       insert,
     ) as CreateOutcome<T>;
+    if (outcome.kind === 'created') this.#audit.committed();
+    return outcome;
   }
 }

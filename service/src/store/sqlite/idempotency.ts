@@ -1,27 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { IdempotencyKey, IdempotencyStore, StoredResponse } from '../idempotency-store.js';
-
-/** How long an idempotency key is remembered. */
-const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-
-interface IdempotencyRow {
-  fingerprint: string;
-  status: number;
-  body: string;
-  location: string;
-  etag: string;
-  created_at: string;
-}
-
-function fromIdempotencyRow(row: IdempotencyRow): StoredResponse {
-  return {
-    fingerprint: row.fingerprint,
-    status: row.status,
-    body: JSON.parse(row.body),
-    location: row.location,
-    etag: row.etag,
-  };
-}
+import {
+  IDEMPOTENCY_TTL_MS,
+  type IdempotencyKey,
+  type IdempotencyStore,
+  type StoredResponse,
+} from '../idempotency-store.js';
+import { fromIdempotencyRow, type IdempotencyRow } from '../sql/rows.js';
 
 /** The idempotency_keys table: first responses by caller and key, for a day. */
 export class SqliteIdempotency implements IdempotencyStore {

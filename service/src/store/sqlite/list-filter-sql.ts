@@ -1,5 +1,8 @@
 import type { ListFilterClause } from '../../authz/decision.js';
-import { storedTime } from './stored-time.js';
+import { SQLITE_DIALECT, SqlParams } from '../sql/dialect.js';
+import { listFilterCondition, type FilterTable } from '../sql/list-filter.js';
+
+export type { FilterTable } from '../sql/list-filter.js';
 
 /** A SQL condition and the values of its placeholders, in order. */
 export interface SqlCondition {
@@ -7,51 +10,12 @@ export interface SqlCondition {
   readonly params: readonly unknown[];
 }
 
-/** The tables a list filter applies to. */
-export type FilterTable = 'transactions' | 'accounts';
-
-/** The list-filter fields each table has columns for. */
-export const FILTER_FIELDS: Readonly<Record<FilterTable, ReadonlySet<string>>> = {
-  transactions: new Set([
-    'owner',
-    'department',
-    'currency',
-    'created_at_gte',
-    'amount_minor_lte',
-    'category_not_in',
-  ]),
-  accounts: new Set(['owner', 'department', 'currency']),
-};
-
 /**
- * The SQL of "any clause matches", the fields of one clause ANDed (ARCHITECTURE.md, List filter).
- * Fails closed: no clause matches no row, and neither does a clause with a field the table cannot
- * check or a field without a value (null, or a `category_not_in` that is no list). The SQL text depends only on the clauses' shape, never on their values.
+ * The list filter as a SQLite condition on its own (`?` placeholders from the first): what the
+ * decision tables run against their rows. The drivers compile it into their list statements.
  */
 export function listFilterSql(table: FilterTable, anyOf: readonly ListFilterClause[]): SqlCondition {
-  if (anyOf.length === 0) return { sql: '0', params: [] };
-  const fields = FILTER_FIELDS[table];
-  const params: unknown[] = [];
-  const clauses = anyOf.map((clause) => {
-    const unchecked = Object.entries(clause).some(
-      ([field, value]) => !fields.has(field) || value === undefined || value === null,
-    );
-    const excluded: unknown = clause.category_not_in ?? [];
-    if (unchecked || !Array.isArray(excluded)) return '0';
-    const parts: string[] = [];
-    const where = (sql: string, value: unknown): void => {
-      parts.push(sql);
-      params.push(value);
-    };
-    if (clause.owner !== undefined) where('owner = ?', clause.owner);
-    if (clause.department !== undefined) where('department = ?', clause.department);
-    if (clause.currency !== undefined) where('currency = ?', clause.currency);
-    if (clause.created_at_gte !== undefined) where('created_at >= ?', storedTime(clause.created_at_gte));
-    if (clause.amount_minor_lte !== undefined) where('amount_minor <= ?', clause.amount_minor_lte);
-    if (excluded.length > 0) {
-      where('category NOT IN (SELECT value FROM json_each(?))', JSON.stringify(excluded));
-    }
-    return parts.length === 0 ? '1' : `(${parts.join(' AND ')})`;
-  });
-  return { sql: `(${clauses.join(' OR ')})`, params };
+  const params = new SqlParams(SQLITE_DIALECT);
+  const sql = listFilterCondition(table, anyOf, params);
+  return { sql, params: params.values };
 }

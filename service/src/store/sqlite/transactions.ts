@@ -13,27 +13,10 @@ import type {
 } from '../transaction-store.js';
 import type { SqliteAccounts } from './accounts.js';
 import type { AuditedWrites } from './audited-writes.js';
-import { listFilterSql } from './list-filter-sql.js';
-import { keysetPage } from './keyset-page.js';
+import { SQLITE_DIALECT, SqlParams } from '../sql/dialect.js';
+import { pageOf, transactionListSql } from '../sql/list-queries.js';
+import { fromTransactionRow, toTransactionRow, type TransactionRow as Row } from '../sql/rows.js';
 import { StatementCache } from './statement-cache.js';
-import { storedTime } from './stored-time.js';
-
-interface Row {
-  id: string;
-  owner: string;
-  account_id: string;
-  amount_minor: number;
-  currency: string;
-  category: string;
-  counterparty_name: string;
-  counterparty_account: string | null;
-  note: string | null;
-  status: string;
-  department: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
 
 /** A transaction row with its account's columns (`a_…`), null when the account row is missing. */
 interface JoinedRow extends Row {
@@ -46,47 +29,10 @@ interface JoinedRow extends Row {
   a_version: number;
 }
 
-/** The `:id` loader's read in one statement: each statement is a read transaction of its own. */
+/** The transaction and its account in one read. */
 const GET_WITH_ACCOUNT = `SELECT t.*, a.id AS a_id, a.owner AS a_owner, a.department AS a_department,
     a.currency AS a_currency, a.status AS a_status, a.created_at AS a_created_at, a.version AS a_version
   FROM transactions t LEFT JOIN accounts a ON a.id = t.account_id WHERE t.id = ?`;
-
-function fromRow(row: Row): Transaction {
-  return {
-    id: row.id,
-    owner: row.owner,
-    account_id: row.account_id,
-    amount_minor: row.amount_minor,
-    currency: row.currency,
-    category: row.category as Category,
-    counterparty: { name: row.counterparty_name, account: row.counterparty_account },
-    note: row.note,
-    status: row.status as Status,
-    department: row.department,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    version: row.version,
-  };
-}
-
-function toRow(transaction: Transaction): Row {
-  return {
-    id: transaction.id,
-    owner: transaction.owner,
-    account_id: transaction.account_id,
-    amount_minor: transaction.amount_minor,
-    currency: transaction.currency,
-    category: transaction.category,
-    counterparty_name: transaction.counterparty.name,
-    counterparty_account: transaction.counterparty.account,
-    note: transaction.note,
-    status: transaction.status,
-    department: transaction.department,
-    created_at: transaction.created_at,
-    updated_at: transaction.updated_at,
-    version: transaction.version,
-  };
-}
 
 /** The parameters of the one update statement: a column left alone is flagged or null. */
 interface UpdateParams {
@@ -150,7 +96,7 @@ export class SqliteTransactions implements TransactionStore {
       this.#writes.create(audit, idempotency, respond, transaction.created_at, () => {
         // The decision saw an open account; it must still be open when the row goes in.
         if (!this.#accounts.isOpen(transaction.account_id)) return undefined;
-        this.#insert.run(toRow(transaction));
+        this.#insert.run(toTransactionRow(transaction));
         return transaction;
       }),
     );
@@ -158,7 +104,7 @@ export class SqliteTransactions implements TransactionStore {
 
   get(id: string): Promise<Transaction | undefined> {
     const row = this.#get.get(id);
-    return Promise.resolve(row === undefined ? undefined : fromRow(row));
+    return Promise.resolve(row === undefined ? undefined : fromTransactionRow(row));
   }
 
   getWithAccount(id: string): Promise<TransactionWithAccount | undefined> {
@@ -176,25 +122,14 @@ export class SqliteTransactions implements TransactionStore {
             created_at: row.a_created_at,
             version: row.a_version,
           };
-    return Promise.resolve({ transaction: fromRow(row), account });
+    return Promise.resolve({ transaction: fromTransactionRow(row), account });
   }
 
   list(query: ListQuery, anyOf: readonly ListFilterClause[]): Promise<Page> {
-    const clauses = listFilterSql('transactions', anyOf);
-    const where = [clauses.sql];
-    const params = [...clauses.params];
-    const filter = (sql: string, value: unknown): void => {
-      where.push(sql);
-      params.push(value);
-    };
-    if (query.account_id !== undefined) filter('account_id = ?', query.account_id);
-    if (query.category !== undefined) filter('category = ?', query.category);
-    if (query.status !== undefined) filter('status = ?', query.status);
-    if (query.since !== undefined) filter('created_at >= ?', storedTime(query.since));
-    if (query.until !== undefined) filter('created_at < ?', storedTime(query.until));
-    if (query.min_amount !== undefined) filter('amount_minor >= ?', query.min_amount);
-    if (query.max_amount !== undefined) filter('amount_minor <= ?', query.max_amount);
-    return Promise.resolve(keysetPage(this.#lists, 'transactions', { where, params }, query, fromRow));
+    const params = new SqlParams(SQLITE_DIALECT);
+    const sql = transactionListSql(query, anyOf, params);
+    const rows = this.#lists.get(sql).all(...params.values) as Row[];
+    return Promise.resolve(pageOf(rows, query.limit, fromTransactionRow));
   }
 
   update(
@@ -236,7 +171,7 @@ export class SqliteTransactions implements TransactionStore {
   #changed(audit: AuditEntry, update: () => Row | undefined): Transaction | undefined {
     return this.#writes.change(audit, () => {
       const row = update();
-      return row === undefined ? undefined : fromRow(row);
+      return row === undefined ? undefined : fromTransactionRow(row);
     });
   }
 }
