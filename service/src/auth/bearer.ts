@@ -4,6 +4,8 @@ import { InvalidAuthorizationRequestError, MissingCredentialsError } from '../er
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+const AUTHORIZATION = 'authorization';
+
 /** Where the query string may carry a token that RFC 6750 §2.3 allows and this API refuses. */
 const QUERY_TOKEN = /(?:^|&)access_token=/;
 
@@ -13,11 +15,16 @@ const QUERY_TOKEN = /(?:^|&)access_token=/;
  */
 export function extractBearerToken(req: IncomingMessage): string {
   const values: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (req.rawHeaders[i]?.toLowerCase() === 'authorization') values.push(req.rawHeaders[i + 1] ?? '');
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    // The length first: no lower-cased copy of every other header's name.
+    if (name.length === AUTHORIZATION.length && name.toLowerCase() === AUTHORIZATION)
+      values.push(raw[i + 1] ?? '');
   }
-  const query = (req.url ?? '').split('?', 2)[1] ?? '';
-  const tokenInQuery = QUERY_TOKEN.test(query);
+  const url = req.url ?? '';
+  const queryAt = url.indexOf('?');
+  const tokenInQuery = queryAt >= 0 && QUERY_TOKEN.test(url.slice(queryAt + 1).split('?', 1)[0] ?? '');
   if (values.length > 1) throw new InvalidAuthorizationRequestError('send exactly one Authorization header');
   const header = values[0];
   if (header === undefined) {

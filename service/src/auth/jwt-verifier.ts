@@ -72,13 +72,14 @@ export class JwtVerifier {
   /** Verifies a compact JWS; throws InvalidTokenError (401) or the key set's 503 error. */
   async verify(token: string): Promise<VerifiedToken> {
     const { cache, now, revalidateKeys, keysGeneration } = this.options;
-    // Before the cache: only the one canonical spelling of a token is ever verified or cached.
-    assertCanonicalJws(token);
     const revalidating = revalidateKeys?.();
     if (revalidating !== undefined) await revalidating;
     const key = TokenCache.keyOf(token);
     const cached = cache.get(key, now());
+    // A hit is the very string a miss checked below (its SHA-256), so it is canonical already.
     if (cached !== undefined) return { claims: cached, cached: true };
+    // Before verifying and caching: only the one canonical spelling of a token is ever accepted.
+    assertCanonicalJws(token);
     const generation = keysGeneration?.();
     const claims = await this.#verify(token);
     if (keysGeneration?.() === generation) cache.set(key, claims, claims.exp * 1000);

@@ -58,8 +58,8 @@ export class TrustedProxies {
 
 /** Sets `ctx.state.clientIp` from the peer and, behind trusted proxies only, X-Forwarded-For. */
 export function clientIp(proxies: TrustedProxies): Middleware<RequestState> {
-  return async function clientIp(ctx, next) {
+  return function clientIp(ctx, next) {
     ctx.state.clientIp = proxies.clientIp(ctx.req.socket.remoteAddress ?? '', ctx.get('X-Forwarded-For'));
-    await next();
+    return next();
   };
 }

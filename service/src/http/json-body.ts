@@ -12,10 +12,11 @@ function declaredLength(value: string | undefined): number | undefined {
 }
 
 /** Refuses a declared Content-Length over the limit before anything else reads the request. */
-export const bodyLimit: Middleware = async function bodyLimit(ctx, next) {
+export const bodyLimit: Middleware = function bodyLimit(ctx, next) {
   const length = declaredLength(ctx.get('Content-Length') || undefined);
+  // Thrown synchronously, koa-compose rejects with it like an async middleware would.
   if (length !== undefined && length > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
-  await next();
+  return next();
 };
 
 function hasBody(headers: Record<string, string | string[] | undefined>): boolean {

@@ -32,13 +32,23 @@ function durationSeries(metrics: ServiceMetrics): (
 ) => {
   observe(seconds: number): void;
 } {
-  const series = new Map<string, { observe(seconds: number): void }>();
+  // Nested maps, so a lookup builds no key string (the labels are bounded).
+  const series = new Map<string, Map<string, Map<number, { observe(seconds: number): void }>>>();
   return (method, route, status) => {
-    const key = `${method} ${route} ${status}`;
-    let child = series.get(key);
+    let byRoute = series.get(method);
+    if (byRoute === undefined) {
+      byRoute = new Map<string, Map<number, { observe(seconds: number): void }>>();
+      series.set(method, byRoute);
+    }
+    let byStatus = byRoute.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map<number, { observe(seconds: number): void }>();
+      byRoute.set(route, byStatus);
+    }
+    let child = byStatus.get(status);
     if (child === undefined) {
       child = metrics.requestDuration.labels(method, route, String(status));
-      series.set(key, child);
+      byStatus.set(status, child);
     }
     return child;
   };
@@ -64,25 +74,27 @@ export function observeRequests(
       await next();
     } finally {
       const elapsedMs = now() - started;
-      const { requestId, claims, errorCode, clientIp } = ctx.state;
       const { status, method } = ctx;
       const route = routeTemplate(ctx);
       duration(METHOD_LABELS.has(method) ? method : 'OTHER', route, status).observe(elapsedMs / 1000);
-      const line = {
-        request_id: requestId,
-        method,
-        route,
-        status,
-        duration_ms: Math.round(elapsedMs * 1000) / 1000,
-        client_ip: clientIp,
-        client_id: claims?.client_id,
-        sub: claims?.sub,
-        agent_id: claims?.agent?.id,
-        error_code: errorCode,
-      };
-      if (status >= 500) lines.error(line, 'request');
-      else if (status >= 400) lines.warn(line, 'request');
-      else lines.info(line, 'request');
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      // The line is built only when its level is logged (LOG_LEVEL=warn logs no 2xx line).
+      if (lines.isLevelEnabled(level)) {
+        const { requestId, claims, errorCode, clientIp } = ctx.state;
+        const line = {
+          request_id: requestId,
+          method,
+          route,
+          status,
+          duration_ms: Math.round(elapsedMs * 1000) / 1000,
+          client_ip: clientIp,
+          client_id: claims?.client_id,
+          sub: claims?.sub,
+          agent_id: claims?.agent?.id,
+          error_code: errorCode,
+        };
+        lines[level](line, 'request');
+      }
     }
   };
 }

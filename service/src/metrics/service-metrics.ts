@@ -106,8 +106,11 @@ export class ServiceMetrics {
     miss: this.tokenCache.labels('miss'),
   };
 
-  /** Decision series by action, outcome and reason, each looked up once (the labels are bounded). */
-  readonly #decisionSeries = new Map<string, { inc(): void }>();
+  /**
+   * Decision series by action, outcome and reason, each looked up once (the labels are bounded);
+   * nested maps, so a lookup builds no key string.
+   */
+  readonly #decisionSeries = new Map<string, Map<string, Map<string, { inc(): void }>>>();
 
   /** With `processMetrics`, also Node's default process and runtime metrics. */
   constructor(processMetrics = false) {
@@ -134,11 +137,20 @@ export class ServiceMetrics {
 
   /** Counts one authorization decision by action, outcome and first reason code. */
   countDecision(action: string, outcome: string, reason: string): void {
-    const key = `${action} ${outcome} ${reason}`;
-    let series = this.#decisionSeries.get(key);
+    let byOutcome = this.#decisionSeries.get(action);
+    if (byOutcome === undefined) {
+      byOutcome = new Map<string, Map<string, { inc(): void }>>();
+      this.#decisionSeries.set(action, byOutcome);
+    }
+    let byReason = byOutcome.get(outcome);
+    if (byReason === undefined) {
+      byReason = new Map<string, { inc(): void }>();
+      byOutcome.set(outcome, byReason);
+    }
+    let series = byReason.get(reason);
     if (series === undefined) {
       series = this.decisions.labels(action, outcome, reason);
-      this.#decisionSeries.set(key, series);
+      byReason.set(reason, series);
     }
     series.inc();
   }
