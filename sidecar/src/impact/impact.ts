@@ -76,6 +76,11 @@ export class ImpactAnalysis {
       this.#skip('not_a_decision');
       return;
     }
+    // A shadow disagreement repeats a decision already in the log (same id, the active result).
+    if (isJsonObject(parsed.shadow)) {
+      this.#skip('shadow_disagreement');
+      return;
+    }
     this.addEvent(parsed as unknown as RecordedEvent);
   }
 
