@@ -17,6 +17,29 @@ export function isPostgresUrl(url: string): boolean {
   return url.startsWith('postgres://') || url.startsWith('postgresql://');
 }
 
+/** Where a `postgres://` URL points, without its credentials: `host:port/database`, for messages. */
+export function postgresTarget(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port === '' ? '5432' : parsed.port}${parsed.pathname}`;
+}
+
+/**
+ * The database of a DATABASE_URL could not be opened (or migrated). The message names where
+ * (host, port, database) and what went wrong, never the URL's user or password, and the error
+ * carries no cause: the driver's errors may hold the URL (a TypeError's `input`), and loggers
+ * serialize causes.
+ */
+export class PostgresOpenError extends Error {
+  override readonly name = 'PostgresOpenError';
+  /** The driver's or the server's error code (ECONNREFUSED, 3D000, 28P01, ...), when it gave one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 /**
  * The store of several replicas: one PostgreSQL database, migrated when opened, reached through a
  * connection pool. Fixed statements are prepared once per connection; the writes share one
@@ -39,17 +62,26 @@ export class PostgresStore implements Store {
     this.#transactions = new PostgresTransactions(pool, writes, this.#accounts);
   }
 
-  /** Connects to the database a `postgres://` DATABASE_URL names and migrates it. */
+  /**
+   * Connects to the database a `postgres://` DATABASE_URL names and migrates it; fails with a
+   * PostgresOpenError (no credentials in it) when the URL is malformed or the database cannot be
+   * reached, logged into or migrated.
+   */
   static async fromUrl(url: string, options: StoreOptions): Promise<PostgresStore> {
-    if (!isPostgresUrl(url))
-      throw new Error('a PostgreSQL DATABASE_URL starts with postgres:// or postgresql://');
+    if (!isPostgresUrl(url) || !URL.canParse(url))
+      throw new PostgresOpenError('a PostgreSQL DATABASE_URL is a valid postgres:// or postgresql:// URL');
+    const where = postgresTarget(url);
     const pool = createPool(url);
     try {
       await migrate(pool, options.now ?? Date.now);
       return new PostgresStore(pool, options);
     } catch (error) {
-      await pool.end();
-      throw error;
+      await pool.end().catch(() => undefined);
+      const { message, code } = error as { message?: unknown; code?: unknown };
+      throw new PostgresOpenError(
+        `cannot open the PostgreSQL database at ${where}: ${typeof message === 'string' ? message : String(error)}`,
+        typeof code === 'string' ? code : undefined,
+      );
     }
   }
 
