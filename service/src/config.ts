@@ -88,8 +88,9 @@ export interface Config {
   readonly resource: ResourceMetadataConfig | undefined;
   readonly pdp: PdpConfig;
   /**
-   * Embedded mode only: the policy engine's bundle source, keys and decision log, read from the
-   * sidecar's own variables by the sidecar's own reader (BUNDLE_PATH defaults to the local build).
+   * Embedded mode only: the policy engine's bundle source, keys, decision log and shadow bundle
+   * (SHADOW_BUNDLE_PATH or SHADOW_BUNDLE_URL, SHADOW_SAMPLE), read from the sidecar's own variables
+   * by the sidecar's own reader (BUNDLE_PATH defaults to the local build).
    */
   readonly bundle: PolicyEngineConfig | undefined;
   readonly store: StoreConfig;

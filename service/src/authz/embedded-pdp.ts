@@ -13,14 +13,19 @@ import { EmbeddedAuthorizer } from './embedded-authorizer.js';
 export interface EmbeddedPdp {
   readonly authorizer: EmbeddedAuthorizer;
   readonly engine: RunningPolicyEngine;
-  /** Ready once a bundle is active; the probe shows its revision and whether it is signed. */
+  /**
+   * Ready once a bundle is active; the probe shows its revision and whether it is signed, and the
+   * shadow bundle's (SHADOW_BUNDLE_PATH / SHADOW_BUNDLE_URL) under `shadow`, which never makes the
+   * service unready: it decides nothing.
+   */
   readonly readiness: ReadinessCheck;
 }
 
 /**
  * Embedded mode on the sidecar's own engine path: the same BundleManager (BUNDLE_PATH watched or
  * BUNDLE_URL polled, signatures verified with BUNDLE_PUBLIC_KEYS, last-known-good), the same
- * decision log and metrics — in-process. Decisions always use the bundle active at the call.
+ * decision log and metrics — in-process. Decisions always use the bundle active at the call; a
+ * shadow bundle, when configured, is evaluated beside it after the answer and never enforced.
  */
 export async function startEmbeddedPdp(
   config: PolicyEngineConfig,
@@ -34,14 +39,15 @@ export async function startEmbeddedPdp(
     { pdp_mode: 'embedded', bundle_source: config.bundle.kind },
     'policy engine started',
   );
-  const { manager } = engine;
+  const { manager, shadow } = engine;
   return {
     authorizer: new EmbeddedAuthorizer(() => manager.engine),
     engine,
     readiness: {
       name: 'policy_bundle',
       check: () => Promise.resolve(manager.active !== undefined),
-      report: () => manager.status(),
+      report: () =>
+        shadow === undefined ? manager.status() : { ...manager.status(), shadow: shadow.status() },
     },
   };
 }
