@@ -1,19 +1,12 @@
-import { createServer, type Server } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import test from 'ava';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseDocument } from 'yaml';
 import { loadCases } from '../../../policy-tests/src/cases.js';
 import { buildPolicyVariant } from '../../../scripts/policy-variant.mjs';
-import { createApp } from '../../src/app.js';
-import { BundleManager } from '../../src/bundle/bundle-manager.js';
-import { loadConfig } from '../../src/config.js';
-import { createConsole, type PolicyConsole } from '../../src/console/console.js';
-import { managerShadow } from '../../src/console/manager-shadow.js';
-import { SIDECAR_VERSION } from '../../src/decision-log/decision-logger.js';
+import type { PolicyConsole } from '../../src/console/console.js';
 import { loadCandidate } from '../../src/impact/candidate.js';
 import { analyzeImpact } from '../../src/impact/impact.js';
 import type { RunningSidecar } from '../../src/sidecar.js';
@@ -33,15 +26,15 @@ const NEW_LIMIT = 2_000_000;
 
 let dir: { path: string; remove: () => Promise<void> };
 let sidecar: RunningSidecar;
-let shadowManager: BundleManager;
 let policyConsole: PolicyConsole;
-let server: Server;
 let base: string;
 let browser: Browser;
 let sent: { action: string; allow: boolean; sub: string | null }[];
 let approval: Record<string, unknown>;
 let impactFile: string;
 let shadowRevision: string;
+/** Decisions the impact replay finds changed: the live shadow must disagree on exactly these. */
+let changed: number;
 /** What `before` started, stopped in reverse order by `after.always` (also when `before` failed midway). */
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -65,33 +58,16 @@ test.before(async () => {
   const candidatePath = join(dir.path, 'candidate.tar.gz');
   await writeFile(candidatePath, variant.wasm);
 
-  sidecar = await startTestSidecar({ BUNDLE_PATH: REAL_BUNDLE, BUNDLE_PUBLIC_KEYS: REAL_KEYS });
+  sidecar = await startTestSidecar({
+    BUNDLE_PATH: REAL_BUNDLE,
+    BUNDLE_PUBLIC_KEYS: REAL_KEYS,
+    SHADOW_BUNDLE_PATH: candidatePath,
+    CONSOLE: 'on',
+  });
   cleanups.push(() => sidecar.close());
-  const shadowConfig = loadConfig({ BUNDLE_PATH: candidatePath, BUNDLE_PUBLIC_KEYS: REAL_KEYS });
-  shadowManager = await BundleManager.fromConfig(shadowConfig, { fileDebounceMs: 20 });
-  await shadowManager.start();
-  cleanups.push(() => shadowManager.stop());
-  policyConsole = createConsole({
-    manager: sidecar.manager,
-    decisionLogger: sidecar.decisionLogger,
-    shadow: managerShadow(shadowManager),
-  });
-  cleanups.push(() => {
-    policyConsole.close();
-    return Promise.resolve();
-  });
-  server = createServer(
-    createApp({
-      manager: sidecar.manager,
-      metrics: sidecar.metrics,
-      version: SIDECAR_VERSION,
-      batchMaxInputs: 1000,
-      console: policyConsole,
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  policyConsole = sidecar.console!;
+  base = sidecar.url;
+  const held = (): number => policyConsole.decisions.list({ shadow: false }, 0).matched;
 
   // Single decisions of the decision tables (fake users), through the Data API.
   const cases = loadCases().filter((c) => c.entrypoint === 'decision');
@@ -103,7 +79,7 @@ test.before(async () => {
     const claims = (c.input.subject as { claims: { sub?: string } }).claims;
     sent.push({ action: c.input.action as string, allow: answer.body.result.allow, sub: claims.sub ?? null });
   }
-  await waitFor(() => policyConsole.decisions.size === sent.length, 'the console to hold the decisions');
+  await waitFor(() => held() === sent.length, 'the console to hold the decisions');
 
   // An approval within the old limit and above the new one: the active bundle allows it, the shadow not.
   const found = cases.find((c) => {
@@ -121,11 +97,13 @@ test.before(async () => {
   approval = found.input;
   await post(base, '/v1/data/verdict/authz/decision', { input: approval });
   sent.push({ action: 'transactions:approve', allow: true, sub: null });
-  await waitFor(() => policyConsole.decisions.size === sent.length, 'the approval to be held');
+  await waitFor(() => held() === sent.length, 'the approval to be held');
+  await sidecar.shadow!.idle();
+  await waitFor(() => policyConsole.decisions.list({ shadow: true }, 0).matched > 0, 'a disagreement');
 
   // The impact report of the candidate over what the console holds (the decision log's events).
   const log = join(dir.path, 'decisions.jsonl');
-  const events = policyConsole.decisions.list({}, 1000).decisions.reverse();
+  const events = policyConsole.decisions.list({ shadow: false }, 1000).decisions.reverse();
   await writeFile(log, events.map((d) => JSON.stringify(d.event)).join('\n') + '\n');
   // Relative names, as someone running `npm run policy:impact` in that directory would give them.
   const cwd = process.cwd();
@@ -139,6 +117,7 @@ test.before(async () => {
   } finally {
     process.chdir(cwd);
   }
+  changed = report.summary.changed;
   impactFile = join(dir.path, 'impact.json');
   await writeFile(impactFile, JSON.stringify(report, null, 2));
 
@@ -245,11 +224,26 @@ test('console in Chromium: a wrong key is refused, the key logs in; revisions, f
   await countIs(page, `${total} of ${total}`);
   t.regex(await count.innerText(), new RegExp(`^${total} of ${total}`));
 
+  // Shadow disagreements: what the live shadow refused, as many as the impact replay finds.
+  const disagreements = page.locator('#disagreement-rows tr');
+  await disagreements.first().waitFor();
+  t.true(changed > 0);
+  t.is(await disagreements.count(), changed);
+  t.regex(await page.locator('#shadow-count').innerText(), new RegExp(`^${changed} recent disagreement`));
+  const disagreement = await disagreements.first().innerText();
+  t.regex(disagreement, /transactions:approve[\s\S]*allow[\s\S]*deny[\s\S]*approval_limit_exceeded/);
+  t.regex(disagreement, /allow_to_deny/);
+  t.true(disagreement.includes(shadowRevision));
+  await disagreements.first().getByRole('button').click();
+  await page.locator('#detail-shadow-box').waitFor();
+  t.regex(await page.locator('#detail-shadow').innerText(), /approval_limit_exceeded/);
+  t.true(JSON.parse(await page.locator('#detail-result').innerText()).allow, 'the enforced answer');
+
   // Evaluate: the approval between the limits, active vs shadow.
   await page.selectOption('#evaluate-path', 'verdict/authz/decision');
   await page.fill('#evaluate-input', JSON.stringify(approval, null, 2));
   await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
-  await page.locator('#evaluate-verdict', { hasText: 'DISAGREE' }).waitFor();
+  await page.locator('#evaluate-verdict', { hasText: 'DISAGREE (allow_to_deny' }).waitFor();
   const active = await page.locator('#evaluate-active').innerText();
   const shadow = await page.locator('#evaluate-shadow').innerText();
   t.true(active.includes(sidecar.manager.active!.revision));
@@ -288,7 +282,7 @@ test('console in Chromium: a wrong key is refused, the key logs in; revisions, f
     await page.selectOption('#filter-action', 'transactions:approve');
     await page.getByRole('button', { name: 'Apply filter' }).click();
     await page.locator('#decision-rows tr').first().waitFor();
-    await page.locator('#decision-rows tr').first().getByRole('button').click();
+    await page.locator('#disagreement-rows tr').first().getByRole('button').click();
     await page.fill('#evaluate-input', JSON.stringify(approval, null, 2));
     await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
     await page.locator('#evaluate-verdict', { hasText: 'DISAGREE' }).waitFor();
