@@ -7,7 +7,6 @@ import {
   type DecisionRecord,
   type Engine,
 } from '../engine.js';
-import { describe } from '../errors.js';
 import { compareOutcomes } from '../impact/change.js';
 import { outcomeOf, resourceCount, type Outcome } from '../impact/outcome.js';
 import { isJsonObject } from '../json-object.js';
@@ -19,6 +18,9 @@ export const SHADOW_BUNDLE_NAME = 'shadow';
 
 /** Decisions waiting for their shadow evaluation, at most; beyond it they are dropped and counted. */
 export const SHADOW_QUEUE_MAX = 1000;
+
+/** At most one warning about failing shadow evaluations in this many milliseconds. */
+export const SHADOW_WARN_INTERVAL_MS = 60_000;
 
 /** Shadow evaluations per event-loop turn, so that answers waiting meanwhile wait for a few at most. */
 export const SHADOW_PER_TURN = 8;
@@ -117,6 +119,7 @@ export class ShadowEvaluator {
   #scheduled = false;
   #closed = false;
   #idle: (() => void)[] = [];
+  #warnedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: ShadowEvaluatorOptions) {
     if (!(options.sample >= 0 && options.sample <= 1))
@@ -258,7 +261,7 @@ export class ShadowEvaluator {
       } catch (error) {
         // The shadow's trouble is its own: counted and logged, never thrown into the event loop.
         this.#options.metrics?.shadowErrors.inc({ code: 'internal' });
-        this.#logger.warn({ bundle: SHADOW_BUNDLE_NAME, error: describe(error) }, 'shadow evaluation failed');
+        this.#warn('internal', error instanceof Error ? error.name : typeof error);
       }
     }
     if (this.#queue.length > 0 && !this.#closed) {
@@ -267,6 +270,20 @@ export class ShadowEvaluator {
         this.#drain();
       });
     } else if (this.#queue.length === 0) this.#settle();
+  }
+
+  /**
+   * One warning a minute while shadow evaluations fail: the code and revision only (an engine's
+   * message can quote the input), the count is in `verdict_shadow_errors_total`.
+   */
+  #warn(code: string, detail: string): void {
+    const now = performance.now();
+    if (now - this.#warnedAt < SHADOW_WARN_INTERVAL_MS) return;
+    this.#warnedAt = now;
+    this.#logger.warn(
+      { bundle: SHADOW_BUNDLE_NAME, code, detail },
+      'shadow evaluations fail (counted in verdict_shadow_errors_total; at most one warning a minute); answers are not affected',
+    );
   }
 
   #settle(): void {
@@ -289,6 +306,7 @@ export class ShadowEvaluator {
     } catch (thrown) {
       error = thrown instanceof EngineError ? thrown : new EvaluationFailedError(record.path, thrown);
       metrics?.shadowErrors.inc({ code: error.code });
+      this.#warn(error.code, engine.revision);
     }
     const resources = resourceCount(record.input);
     const changes = compareOutcomes(

@@ -15,6 +15,7 @@ import {
 import type { DecisionRecord, Engine } from '../../src/engine.js';
 import { loadCandidate } from '../../src/impact/candidate.js';
 import { analyzeImpact } from '../../src/impact/impact.js';
+import { createLogger } from '../../src/logger.js';
 import { SidecarMetrics } from '../../src/metrics.js';
 import { ShadowEvaluator } from '../../src/shadow/shadow-evaluator.js';
 import { REAL_BUNDLE } from '../console/console-fixtures.js';
@@ -89,6 +90,7 @@ async function rig(
     random?: () => number;
     maxQueue?: number;
     mask?: string;
+    logLines?: string[];
   } = {},
 ): Promise<Rig> {
   const metrics = new SidecarMetrics();
@@ -119,6 +121,9 @@ async function rig(
     metrics,
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
+    ...(options.logLines === undefined
+      ? {}
+      : { logger: createLogger('info', (line) => options.logLines?.push(line)) }),
   });
   late.shadow = shadow;
   return { active, shadow, metrics, events, logger };
@@ -210,7 +215,8 @@ for (const [name, wrap] of [
 ] as const) {
   test(`a ${name} shadow bundle changes nothing for callers under concurrent load`, async (t) => {
     const shadowManager = new WrappedManager(wrap);
-    const r = await rig({ shadowManager });
+    const logLines: string[] = [];
+    const r = await rig({ shadowManager, logLines });
     const { base, server } = await serve(r.active, r.metrics);
     t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const { cases } = shadowCases();
@@ -247,6 +253,9 @@ for (const [name, wrap] of [
       );
       t.is(logged[0]?.shadow?.error?.code, 'evaluation_failed');
       t.deepEqual(logged[0]?.shadow?.kinds, ['outcome']);
+      t.is(logLines.length, 1, 'one warning a minute, not one per failure');
+      t.like(JSON.parse(logLines[0]!), { level: 40, bundle: 'shadow', code: 'evaluation_failed' });
+      t.false(logLines[0]!.includes('alice'), 'no input in the warning');
     } else t.is(await count(r.metrics, 'verdict_shadow_errors_total', {}), 0);
   });
 }
