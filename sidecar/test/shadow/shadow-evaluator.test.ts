@@ -306,3 +306,14 @@ test('policy:impact skips shadow disagreement events: the decision they repeat i
   t.is(report.log.skipped.shadow_disagreement, 1);
   t.is(report.summary.changed, 1);
 });
+
+test('the shadow evaluates after the answer: decide() returns with its record only queued', async (t) => {
+  const r = await rig();
+  const { approval } = shadowCases();
+  const answer = r.active.engine!.decide(approval.input as never);
+  t.true(answer.decision.allow);
+  t.is(r.shadow.pending, 1, 'queued, not evaluated, when the caller gets its answer');
+  t.is(await count(r.metrics, 'verdict_shadow_evaluations_total', {}), 0);
+  await r.shadow.idle();
+  t.is(await count(r.metrics, 'verdict_shadow_evaluations_total', { outcome: 'disagree' }), 1);
+});
