@@ -15,11 +15,32 @@ export function templateVariables(template) {
   return [...new Set([...template.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((match) => match[1]))].sort();
 }
 
-/** Fills every `${NAME}` from `values` (as envsubst does); a missing or multi-line value is an error. */
+/** A `host:port` an upstream list may hold (what entrypoint.sh accepts too). */
+const UPSTREAM_ADDRESS = /^[A-Za-z0-9._-]+:[0-9]+$/;
+
+/**
+ * The value of a `*_UPSTREAMS` variable — space-separated `host:port`s, one per replica — as the
+ * `server` directives of its upstream block, on one line. entrypoint.sh expands it the same way.
+ */
+export function upstreamServers(name, list) {
+  const addresses = String(list)
+    .split(/\s+/)
+    .filter((address) => address !== '');
+  if (addresses.length === 0) throw new Error(`gateway template: ${name} names no upstream`);
+  const bad = addresses.find((address) => !UPSTREAM_ADDRESS.test(address));
+  if (bad !== undefined) throw new Error(`gateway template: ${name} holds "${bad}", not a host:port`);
+  return addresses.map((address) => `server ${address};`).join(' ');
+}
+
+/**
+ * Fills every `${NAME}` from `values` (as envsubst does); a missing or multi-line value is an error.
+ * A `*_UPSTREAMS` value is a list of addresses, rendered by `upstreamServers`.
+ */
 export function renderTemplate(template, values) {
   const missing = templateVariables(template).filter((name) => values[name] === undefined);
   if (missing.length > 0) throw new Error(`gateway template: no value for ${missing.join(', ')}`);
   return template.replace(/\$\{([A-Z][A-Z0-9_]*)\}/g, (_, name) => {
+    if (name.endsWith('_UPSTREAMS')) return upstreamServers(name, values[name]);
     const value = String(values[name]);
     if (/[\n\r;{}]/.test(value)) throw new Error(`gateway template: ${name} must be one plain value`);
     return value;

@@ -1,17 +1,22 @@
 // The local stack: the deployment of compose/docker-compose.yml as processes on loopback — the
 // authorization server, the bundle server, the sidecar, the service (SQLite, seeded with the demo
 // data) and the gateway (nginx over TLS) — started in order, each waited for, stopped together.
+// With `replicas` > 1 (compose's shape): PostgreSQL and Redis (Debian's, throwaway, through
+// scripts/servers/), then that many sidecar + service pairs on the one database and the one Redis,
+// seeded once, every service an upstream of the gateway.
 // `npm start` (scripts/stack.mjs) runs it on the default ports; the end-to-end tests run it on free
 // ones in a temporary data directory. Everything runs compiled (`npm run build`).
 /* global AbortSignal */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGatewayCertificates, readCa } from './certificates.mjs';
 import { startNginx } from './gateway.mjs';
+import { startPostgres } from '../../scripts/servers/postgres.mjs';
+import { startRedis } from '../../scripts/servers/redis.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,6 +29,31 @@ export const DEFAULT_PORTS = Object.freeze({
   sidecar: 8181,
   bundles: 8282,
 });
+
+/** The most replicas the stack runs (their default ports are 10 apart: see `replicaPorts`). */
+export const MAX_REPLICAS = 8;
+
+/**
+ * The ports of each replica: the first has `ports.service`, `ports.admin` and `ports.sidecar`,
+ * each next one the same plus 10 (8090, 9474, 8191 for the second on the defaults), unless
+ * `given[i]` names them.
+ */
+export function replicaPorts(ports, replicas, given = []) {
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
+    throw new Error(`replicas must be a whole number from 1 to ${MAX_REPLICAS}, not ${replicas}`);
+  return Array.from({ length: replicas }, (_, i) => ({
+    service: ports.service + 10 * i,
+    admin: ports.admin + 10 * i,
+    sidecar: ports.sidecar + 10 * i,
+    ...given[i],
+  }));
+}
+
+/** A replica's part names: `sidecar` and `service` alone, `sidecar-2` and `service-2` with more (compose's). */
+export function replicaNames(index, replicas) {
+  const suffix = replicas === 1 ? '' : `-${index + 1}`;
+  return { sidecar: `sidecar${suffix}`, service: `service${suffix}` };
+}
 
 /** The API's public name (the gateway's certificate covers it) and its audience. */
 export const API_HOST = 'api.demo.example';
@@ -46,18 +76,82 @@ function sleep(ms) {
 }
 
 /** The parts of the stack in start order; `stop` goes the other way. */
-const ORDER = ['authServer', 'bundleServer', 'sidecar', 'service', 'gateway'];
+function partOrder(replicas) {
+  const pairs = Array.from({ length: replicas }, (_, i) => replicaNames(i, replicas));
+  return [
+    'authServer',
+    'bundleServer',
+    ...(replicas > 1 ? ['postgres', 'redis'] : []),
+    ...pairs.flatMap(({ sidecar, service }) => [sidecar, service]),
+    'gateway',
+  ];
+}
 
 /**
  * The environment of each part, from the stack's ports and directories — the same variable names
  * as compose/docker-compose.yml. `discovered` holds what the authorization server published.
+ * `replicas` (from `replicaPorts`) with more than one entry needs `databaseUrl` (PostgreSQL) and
+ * `redisUrl`: every service gets them, its own ports and its own sidecar, and they all append to
+ * one AUDIT_CHECKPOINT_FILE. `sidecar` and `service` are the first replica's.
  */
-export function partEnvironments({ root = ROOT, ports, host, dataDir, logLevel, discovered, bundlePollS }) {
+export function partEnvironments({
+  root = ROOT,
+  ports,
+  host,
+  dataDir,
+  logLevel,
+  discovered,
+  bundlePollS,
+  bundleDir = join(root, 'policies', 'build'),
+  replicas = replicaPorts(ports, 1),
+  databaseUrl,
+  redisUrl,
+  rateLimitPerMin,
+}) {
   const issuer = `http://${host}:${ports.authServer}`;
   const resourceUrl = `https://${API_HOST}:${ports.gateway}`;
   const keysDir = join(dataDir, 'auth-server');
   const bundleKeys = process.env.BUNDLE_PUBLIC_KEYS ?? join(root, 'data', 'bundle-signing', 'keys.json');
+  const shared = replicas.length > 1;
+  if (shared && (databaseUrl === undefined || redisUrl === undefined))
+    throw new Error('several replicas need a databaseUrl (PostgreSQL) and a redisUrl');
+  const pairs = replicas.map((replica, index) => ({
+    names: replicaNames(index, replicas.length),
+    sidecar: {
+      PORT: String(replica.sidecar),
+      HOST: host,
+      BUNDLE_URL: `http://${host}:${ports.bundles}/bundle.tar.gz`,
+      BUNDLE_POLL_S: String(bundlePollS),
+      BUNDLE_PUBLIC_KEYS: bundleKeys,
+      DECISION_LOG: `file:${join(dataDir, shared ? `decisions-${index + 1}.jsonl` : 'decisions.jsonl')}`,
+      LOG_LEVEL: logLevel,
+    },
+    service: {
+      PORT: String(replica.service),
+      HOST: host,
+      ADMIN_PORT: String(replica.admin),
+      DATABASE_URL: databaseUrl ?? `sqlite:${join(dataDir, 'verdict.db')}`,
+      ...(shared ? { REDIS_URL: redisUrl } : {}),
+      AUDIT_HMAC_KEY_FILE: join(dataDir, 'audit-hmac.key'),
+      AUDIT_CHECKPOINT_FILE: checkpointFile(dataDir, shared),
+      JWKS_URL: discovered?.jwks_uri ?? `${issuer}/jwks`,
+      JWT_ISSUER: discovered?.issuer ?? issuer,
+      JWT_AUDIENCE: API_AUDIENCE,
+      PDP_MODE: 'sidecar',
+      PDP_URL: `http://${host}:${replica.sidecar}`,
+      // A shared development machine stalls a loopback call past the service's 50 ms now and then.
+      PDP_TIMEOUT_MS: '250',
+      TRUSTED_PROXIES: host,
+      RESOURCE_URL: resourceUrl,
+      AUTHORIZATION_SERVERS: discovered?.issuer ?? issuer,
+      ...(rateLimitPerMin === undefined ? {} : { RATE_LIMIT_PER_MIN: String(rateLimitPerMin) }),
+      LOG_LEVEL: logLevel,
+    },
+  }));
   return {
+    replicas: pairs,
+    sidecar: pairs[0].sidecar,
+    service: pairs[0].service,
     authServer: {
       PORT: String(ports.authServer),
       HOST: host,
@@ -70,44 +164,38 @@ export function partEnvironments({ root = ROOT, ports, host, dataDir, logLevel, 
     bundleServer: {
       PORT: String(ports.bundles),
       HOST: host,
-      BUNDLE_DIR: join(root, 'policies', 'build'),
-    },
-    sidecar: {
-      PORT: String(ports.sidecar),
-      HOST: host,
-      BUNDLE_URL: `http://${host}:${ports.bundles}/bundle.tar.gz`,
-      BUNDLE_POLL_S: String(bundlePollS),
-      BUNDLE_PUBLIC_KEYS: bundleKeys,
-      DECISION_LOG: `file:${join(dataDir, 'decisions.jsonl')}`,
-      LOG_LEVEL: logLevel,
-    },
-    service: {
-      PORT: String(ports.service),
-      HOST: host,
-      ADMIN_PORT: String(ports.admin),
-      DATABASE_URL: `sqlite:${join(dataDir, 'verdict.db')}`,
-      AUDIT_HMAC_KEY_FILE: join(dataDir, 'audit-hmac.key'),
-      AUDIT_CHECKPOINT_FILE: join(dataDir, 'audit-checkpoints.jsonl'),
-      JWKS_URL: discovered?.jwks_uri ?? `${issuer}/jwks`,
-      JWT_ISSUER: discovered?.issuer ?? issuer,
-      JWT_AUDIENCE: API_AUDIENCE,
-      PDP_MODE: 'sidecar',
-      PDP_URL: `http://${host}:${ports.sidecar}`,
-      // A shared development machine stalls a loopback call past the service's 50 ms now and then.
-      PDP_TIMEOUT_MS: '250',
-      TRUSTED_PROXIES: host,
-      RESOURCE_URL: resourceUrl,
-      AUTHORIZATION_SERVERS: discovered?.issuer ?? issuer,
-      LOG_LEVEL: logLevel,
+      BUNDLE_DIR: bundleDir,
     },
   };
 }
 
 /**
- * The gateway template's values for the stack (compose/docker-compose.yml sets the same names).
- * `introspection` is the authorization server's introspection endpoint.
+ * The audit checkpoint file. Replicas share one: each appends the chain head it sees after its
+ * commits (whichever replica commits anchors the chain), each line one O_APPEND write, and
+ * `npm run audit:verify` orders the lines by seq. A throwaway PostgreSQL gets its own file, which
+ * the stack empties at start: checkpoints of an earlier run's database would not match this one.
  */
-export function gatewayValues({ ports, host, dataDir, certificates, introspection, rateLimit, workers }) {
+function checkpointFile(dataDir, shared) {
+  return shared
+    ? join(dataDir, 'replicas', 'audit-checkpoints.jsonl')
+    : join(dataDir, 'audit-checkpoints.jsonl');
+}
+
+/**
+ * The gateway template's values for the stack (compose/docker-compose.yml sets the same names).
+ * `introspection` is the authorization server's introspection endpoint; `replicas` (from
+ * `replicaPorts`, default one at `ports.service`) are the service upstreams.
+ */
+export function gatewayValues({
+  ports,
+  host,
+  dataDir,
+  certificates,
+  introspection,
+  rateLimit,
+  workers,
+  replicas = replicaPorts(ports, 1),
+}) {
   return {
     WORKER_PROCESSES: String(workers),
     ERROR_LOG: join(dataDir, 'gateway', 'logs', 'error.log'),
@@ -118,7 +206,7 @@ export function gatewayValues({ ports, host, dataDir, certificates, introspectio
     AUTH_SERVER_NAME: 'auth.demo.example',
     TLS_CERTIFICATE: certificates.certificate,
     TLS_CERTIFICATE_KEY: certificates.key,
-    SERVICE_UPSTREAM: `${host}:${ports.service}`,
+    SERVICE_UPSTREAMS: replicas.map((replica) => `${host}:${replica.service}`).join(' '),
     AUTH_SERVER_UPSTREAM: `${host}:${ports.authServer}`,
     INTROSPECTION_URL: introspection,
     GATEWAY_CLIENT_ID: 'api-gateway',
@@ -190,11 +278,29 @@ class Part {
   }
 }
 
+/** A server of scripts/servers/ (PostgreSQL, Redis) as a part of the stack. */
+class ServerPart {
+  constructor(name, server) {
+    this.name = name;
+    this.server = server;
+    this.running = true;
+    this.tail = '';
+  }
+
+  async stop() {
+    if (!this.running) return;
+    this.running = false;
+    await this.server.stop();
+  }
+}
+
 /**
  * Starts the stack and resolves once every part is ready. Options: `ports` (any subset of
  * DEFAULT_PORTS), `host` [127.0.0.1], `dataDir` [data/ of the repository], `logs` (`inherit` or a
- * directory for one log file per part), `logLevel`, `rateLimit` ({rate, burst}), `bundlePollS`,
- * `onExit(name, code, signal)` for a part that stops on its own.
+ * directory for one log file per part), `logLevel`, `rateLimit` ({rate, burst}: the gateway's),
+ * `rateLimitPerMin` (the services' RATE_LIMIT_PER_MIN; unset: their default), `bundlePollS`,
+ * `bundleDir` [policies/build: what the bundle server serves], `replicas` [1] and
+ * `replicaPorts` (see `replicaPorts`), `onExit(name, code, signal)` for a part that stops on its own.
  */
 export async function startStack(options = {}) {
   const root = resolve(options.root ?? ROOT);
@@ -204,6 +310,10 @@ export async function startStack(options = {}) {
   const logLevel = options.logLevel ?? 'info';
   const rateLimit = options.rateLimit ?? { rate: '50r/s', burst: 100 };
   const bundlePollS = options.bundlePollS ?? 10;
+  const bundleDir = resolve(options.bundleDir ?? join(root, 'policies', 'build'));
+  const replicas = replicaPorts(ports, options.replicas ?? 1, options.replicaPorts);
+  const shared = replicas.length > 1;
+  const order = partOrder(replicas.length);
   const logs = options.logs ?? 'inherit';
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   for (const main of Object.values(MAINS)) {
@@ -214,6 +324,8 @@ export async function startStack(options = {}) {
   const parts = new Map();
   let stopping = false;
   let discovered;
+  let databaseUrl;
+  let redisUrl;
 
   const auditKey = join(dataDir, 'audit-hmac.key');
   if (!existsSync(auditKey))
@@ -222,7 +334,35 @@ export async function startStack(options = {}) {
   const ca = readCa(join(dataDir, 'gateway'));
 
   const environments = () =>
-    partEnvironments({ root, ports, host, dataDir, logLevel, discovered, bundlePollS });
+    partEnvironments({
+      root,
+      ports,
+      host,
+      dataDir,
+      logLevel,
+      discovered,
+      bundlePollS,
+      bundleDir,
+      replicas,
+      databaseUrl,
+      redisUrl,
+      rateLimitPerMin: options.rateLimitPerMin,
+    });
+  const replicaEnvironment = (name) => {
+    const pair = environments().replicas.find(
+      (replica) => name === replica.names.sidecar || name === replica.names.service,
+    );
+    if (pair === undefined) throw new Error(`the stack has no part ${name}`);
+    return pair;
+  };
+  let seeded = false;
+
+  /** Where a server of scripts/servers/ writes its output: the terminal, or its log file. */
+  function logLine(name) {
+    if (logs === 'inherit') return (line) => process.stdout.write(`${name}: ${line}\n`);
+    const file = createWriteStream(join(logs, `${name}.log`), { flags: 'a' });
+    return (line) => file.write(`${line}\n`);
+  }
 
   function outputs() {
     if (logs === 'inherit') return ['ignore', 'inherit', 'inherit'];
@@ -267,6 +407,40 @@ export async function startStack(options = {}) {
     throw new Error(`${part.name} was not ready (${what}) within ${readyTimeoutMs / 1000} s:\n${part.tail}`);
   }
 
+  /** A replica's sidecar, then its service: what `starters` does for `sidecar*` and `service*`. */
+  async function startSidecar(name) {
+    const env = replicaEnvironment(name).sidecar;
+    const part = spawnNode(name, MAINS.sidecar, env);
+    const url = `http://${host}:${env.PORT}/health?bundles`;
+    await waitReady(part, url, async () => (await httpGet(url)).status === 200);
+  }
+
+  async function startService(name) {
+    const env = replicaEnvironment(name).service;
+    if (!seeded) {
+      // Once for every replica: they share the database (SQLite alone has one replica).
+      const seeding = spawnSync(
+        NODE[0],
+        [...NODE.slice(1), MAINS.seed, env.DATABASE_URL, env.AUDIT_HMAC_KEY_FILE],
+        {
+          cwd: root,
+          env: { PATH: process.env.PATH ?? '', ...env },
+          encoding: 'utf8',
+        },
+      );
+      // The message names the database by its driver only: a PostgreSQL URL may hold a password.
+      if (seeding.status !== 0)
+        throw new Error(
+          `seeding the ${shared ? 'PostgreSQL' : 'SQLite'} database failed:\n${seeding.stderr}`,
+        );
+      if (logs === 'inherit') process.stdout.write(seeding.stdout);
+      seeded = true;
+    }
+    const part = spawnNode(name, MAINS.service, env);
+    const url = `http://${host}:${env.PORT}/health/ready`;
+    await waitReady(part, url, async () => (await httpGet(url)).status === 200);
+  }
+
   const starters = {
     async authServer() {
       const env = environments().authServer;
@@ -289,28 +463,21 @@ export async function startStack(options = {}) {
       const url = `http://${host}:${env.PORT}/bundle.tar.gz`;
       await waitReady(part, url, async () => (await httpGet(url)).status === 200);
     },
-    async sidecar() {
-      const env = environments().sidecar;
-      const part = spawnNode('sidecar', MAINS.sidecar, env);
-      const url = `http://${host}:${env.PORT}/health?bundles`;
-      await waitReady(part, url, async () => (await httpGet(url)).status === 200);
+    async postgres() {
+      if (databaseUrl !== undefined)
+        throw new Error("the stack's PostgreSQL is throwaway: it is not restarted (the data would be gone)");
+      const server = await startPostgres({ log: logLine('postgres') });
+      databaseUrl = server.url;
+      parts.set('postgres', new ServerPart('postgres', server));
+      // A fresh database: the checkpoints of an earlier run's would not match its chain.
+      rmSync(checkpointFile(dataDir, true), { force: true });
     },
-    async service() {
-      const env = environments().service;
-      const seeded = spawnSync(
-        NODE[0],
-        [...NODE.slice(1), MAINS.seed, env.DATABASE_URL, env.AUDIT_HMAC_KEY_FILE],
-        {
-          cwd: root,
-          env: { PATH: process.env.PATH ?? '', ...env },
-          encoding: 'utf8',
-        },
-      );
-      if (seeded.status !== 0) throw new Error(`seeding ${env.DATABASE_URL} failed:\n${seeded.stderr}`);
-      if (logs === 'inherit') process.stdout.write(seeded.stdout);
-      const part = spawnNode('service', MAINS.service, env);
-      const url = `http://${host}:${env.PORT}/health/ready`;
-      await waitReady(part, url, async () => (await httpGet(url)).status === 200);
+    async redis() {
+      // Restarted on its port, so the services find it again.
+      const previous = parts.get('redis');
+      const server = await startRedis({ port: previous?.server.port, log: logLine('redis') });
+      redisUrl = server.url;
+      parts.set('redis', new ServerPart('redis', server));
     },
     async gateway() {
       const values = gatewayValues({
@@ -321,6 +488,7 @@ export async function startStack(options = {}) {
         introspection: discovered.introspection_endpoint,
         rateLimit,
         workers: options.workers ?? 1,
+        replicas,
       });
       const child = startNginx({
         runDir: join(dataDir, 'gateway', 'run'),
@@ -338,6 +506,9 @@ export async function startStack(options = {}) {
   async function startPart(name) {
     const running = parts.get(name);
     if (running?.running) return;
+    if (!order.includes(name)) throw new Error(`the stack has no part ${name}`);
+    if (name.startsWith('sidecar')) return startSidecar(name);
+    if (name.startsWith('service')) return startService(name);
     await starters[name]();
   }
 
@@ -350,11 +521,11 @@ export async function startStack(options = {}) {
 
   async function stop() {
     stopping = true;
-    for (const name of [...ORDER].reverse()) await stopPart(name);
+    for (const name of [...order].reverse()) await stopPart(name);
   }
 
   try {
-    for (const name of ORDER) await startPart(name);
+    for (const name of order) await startPart(name);
   } catch (error) {
     await stop();
     throw error;
@@ -371,6 +542,16 @@ export async function startStack(options = {}) {
     accessLog: join(dataDir, 'gateway', 'logs', 'access.log'),
     errorLog: join(dataDir, 'gateway', 'logs', 'error.log'),
     environments: environments(),
+    replicas: environments().replicas.map((replica, index) => ({
+      ...replicas[index],
+      names: replica.names,
+      serviceUrl: `http://${host}:${replicas[index].service}`,
+      sidecarUrl: `http://${host}:${replicas[index].sidecar}`,
+    })),
+    databaseUrl: environments().service.DATABASE_URL,
+    redisUrl,
+    checkpointFile: checkpointFile(dataDir, shared),
+    bundleDir,
     /** A request through the gateway (see gatewayRequest). */
     request: (path, init = {}) => gatewayRequest({ port: ports.gateway, ca, path, ...init }),
     startPart,

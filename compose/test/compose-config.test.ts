@@ -1,8 +1,9 @@
 /**
  * compose/docker-compose.yml and the Dockerfiles, validated statically (no Docker engine here):
  * Debian's docker-compose accepts the file, hadolint and the project's own rules accept every
- * Dockerfile, and the containers are the local stack's twin — the same variable names, ports and
- * files, and the gateway's template rendered identically by the container's envsubst entrypoint.
+ * Dockerfile, and the containers are the twin of the local stack with two replicas — the same
+ * variable names, ports and files, PostgreSQL and Redis, and the gateway's template rendered
+ * identically by the container's envsubst entrypoint.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -11,11 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { GATEWAY_DIR, renderTemplate, TEMPLATE, templateVariables } from '../stack/gateway.mjs';
-import { DEFAULT_PORTS, gatewayValues, partEnvironments, ROOT } from '../stack/local-stack.mjs';
+import { DEFAULT_PORTS, gatewayValues, partEnvironments, replicaPorts, ROOT } from '../stack/local-stack.mjs';
 import { lintDockerfile } from './support/dockerfile-lint.js';
 
 interface ComposeService {
   image?: string;
+  command?: string[];
+  healthcheck?: { test?: string[] };
+  depends_on?: Record<string, { condition: string }>;
   user?: string;
   environment?: Record<string, string>;
   ports?: string[];
@@ -40,12 +44,17 @@ const DOCKERFILES = [
 // stack it is reached directly on loopback.
 const CONTAINER_ONLY = new Set(['NODE_EXTRA_CA_CERTS', 'TRUST_PROXY']);
 
+/** Compose's topology: two replicas (the local stack's `--replicas 2`). */
+const REPLICAS = replicaPorts(DEFAULT_PORTS, 2);
 const stackEnvironments = partEnvironments({
   ports: DEFAULT_PORTS,
   host: '127.0.0.1',
   dataDir: '/data',
   logLevel: 'info',
   bundlePollS: 10,
+  replicas: REPLICAS,
+  databaseUrl: 'postgres://verdict@127.0.0.1:5432/verdict',
+  redisUrl: 'redis://127.0.0.1:6379',
 });
 const stackGateway = gatewayValues({
   ports: DEFAULT_PORTS,
@@ -55,7 +64,10 @@ const stackGateway = gatewayValues({
   introspection: 'http://127.0.0.1:8180/token/introspection',
   rateLimit: { rate: '50r/s', burst: 100 },
   workers: 1,
+  replicas: REPLICAS,
 });
+/** Compose's replica names, the local stack's part names with two replicas. */
+const replicaNames = stackEnvironments.replicas.map((replica) => replica.names);
 
 function env(name: string): Record<string, string> {
   const environment = services[name]?.environment;
@@ -118,16 +130,27 @@ test('the Dockerfile rules catch what they are for', (t) => {
   }
 });
 
-test("compose gives the authorization server, bundle server, sidecar and service the local stack's variables", (t) => {
-  const parts = {
-    authServer: 'auth-server',
-    bundleServer: 'bundle-server',
-    sidecar: 'sidecar',
-    service: 'service',
-  } as const;
-  for (const [part, name] of Object.entries(parts) as [keyof typeof parts, string][]) {
+test("compose gives the authorization server, bundle server and every sidecar and service the local stack's variables", (t) => {
+  const expected: [string, Readonly<Record<string, string>>][] = [
+    ['auth-server', stackEnvironments.authServer],
+    ['bundle-server', stackEnvironments.bundleServer],
+    ...stackEnvironments.replicas.flatMap((replica): [string, Readonly<Record<string, string>>][] => [
+      [replica.names.sidecar, replica.sidecar],
+      [replica.names.service, replica.service],
+    ]),
+  ];
+  t.deepEqual(replicaNames, [
+    { sidecar: 'sidecar-1', service: 'service-1' },
+    { sidecar: 'sidecar-2', service: 'service-2' },
+  ]);
+  for (const [name, stack] of expected) {
     const names = Object.keys(env(name)).filter((variable) => !CONTAINER_ONLY.has(variable));
-    t.deepEqual(names.sort(), Object.keys(stackEnvironments[part]).sort(), name);
+    t.deepEqual(names.sort(), Object.keys(stack).sort(), name);
+  }
+  const [first, ...others] = replicaNames;
+  for (const other of others) {
+    t.deepEqual(env(other.service), env(first!.service), 'the replicas are configured alike');
+    t.deepEqual(env(other.sidecar), env(first!.sidecar), 'their sidecars too');
   }
 });
 
@@ -141,8 +164,8 @@ test("compose gives the gateway exactly the template's variables, as the local s
 
 test("compose uses the local stack's ports and settings", (t) => {
   const gateway = env('gateway');
-  const service = env('service');
-  const sidecar = env('sidecar');
+  const service = env('service-1');
+  const sidecar = env('sidecar-1');
   t.is(Number(env('auth-server').PORT), DEFAULT_PORTS.authServer);
   t.is(Number(env('bundle-server').PORT), DEFAULT_PORTS.bundles);
   t.is(Number(service.PORT), DEFAULT_PORTS.service);
@@ -154,12 +177,23 @@ test("compose uses the local stack's ports and settings", (t) => {
     [`${DEFAULT_PORTS.gateway}:${DEFAULT_PORTS.gateway}`],
     'only the gateway is published',
   );
-  for (const name of ['auth-server', 'bundle-server', 'service', 'sidecar'])
+  for (const name of ['auth-server', 'bundle-server', 'postgres', 'redis', 'seed'])
     t.is(services[name]?.ports, undefined, name);
+  for (const { sidecar: sidecarName, service: serviceName } of replicaNames) {
+    t.is(services[serviceName]?.ports, undefined, serviceName);
+    t.is(services[sidecarName]?.ports, undefined, sidecarName);
+  }
   t.is(portOf(service.PDP_URL!), DEFAULT_PORTS.sidecar);
   t.is(portOf(sidecar.BUNDLE_URL!), DEFAULT_PORTS.bundles);
   t.is(new URL(sidecar.BUNDLE_URL!).pathname, new URL(stackEnvironments.sidecar.BUNDLE_URL!).pathname);
-  t.is(portOf(gateway.SERVICE_UPSTREAM!), DEFAULT_PORTS.service);
+  const upstreams = gateway.SERVICE_UPSTREAMS!.split(' ');
+  t.deepEqual(
+    upstreams.map((address) => address.split(':')[0]),
+    replicaNames.map((names) => names.service),
+    'the gateway balances over every replica',
+  );
+  t.is(upstreams.length, stackGateway.SERVICE_UPSTREAMS!.split(' ').length);
+  for (const address of upstreams) t.is(portOf(address), DEFAULT_PORTS.service);
   t.is(portOf(gateway.AUTH_SERVER_UPSTREAM!), DEFAULT_PORTS.authServer);
   t.is(portOf(gateway.INTROSPECTION_URL!), DEFAULT_PORTS.authServer);
   t.is(portOf(gateway.RESOURCE_URL!), DEFAULT_PORTS.gateway);
@@ -178,18 +212,63 @@ test("compose uses the local stack's ports and settings", (t) => {
   t.is(env('auth-server').API_AUDIENCE, stackEnvironments.authServer.API_AUDIENCE);
   t.is(service.JWT_ISSUER, env('auth-server').ISSUER);
   t.is(service.AUTHORIZATION_SERVERS, env('auth-server').ISSUER);
-  const prometheus = readFileSync(join(ROOT, 'compose', 'prometheus', 'prometheus.yml'), 'utf8');
-  t.true(prometheus.includes(`'service:${service.ADMIN_PORT}'`));
-  t.true(prometheus.includes(`'sidecar:${sidecar.PORT}'`));
+  const prometheus = parse(readFileSync(join(ROOT, 'compose', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  const targets = (job: string) =>
+    prometheus.scrape_configs
+      .filter((config) => config.job_name === job)
+      .flatMap((config) => config.static_configs.flatMap((config) => config.targets));
+  t.deepEqual(
+    targets('verdict-service'),
+    replicaNames.map((names) => `${names.service}:${service.ADMIN_PORT}`),
+    'Prometheus scrapes every replica',
+  );
+  t.deepEqual(
+    targets('verdict-sidecar'),
+    replicaNames.map((names) => `${names.sidecar}:${sidecar.PORT}`),
+    'and every sidecar',
+  );
 });
 
-test("the sidecar shares the service's network namespace; the service trusts exactly the gateway", (t) => {
-  t.is(services.sidecar?.network_mode, 'service:service');
-  t.is(env('service').PDP_URL, `http://127.0.0.1:${DEFAULT_PORTS.sidecar}`);
-  const networks = services.service?.networks as Record<string, { aliases?: string[] }>;
-  t.true(networks.verdict?.aliases?.includes('sidecar'), 'Prometheus scrapes the sidecar as sidecar:8181');
+test('every replica on the one PostgreSQL and the one Redis, seeded once; no password committed', (t) => {
+  const raw = readFileSync(COMPOSE_FILE, 'utf8');
+  for (const { service: name } of replicaNames) {
+    const database = new URL(env(name).DATABASE_URL!);
+    t.is(database.protocol, 'postgres:', name);
+    t.is(database.hostname, 'postgres');
+    t.is(database.port, '5432');
+    t.is(
+      decodeURIComponent(database.password),
+      '${POSTGRES_PASSWORD:-verdict-dev-only}',
+      'interpolated, with a marked default',
+    );
+    t.is(env(name).REDIS_URL, 'redis://redis:6379', name);
+    t.like(services[name]?.depends_on, {
+      seed: { condition: 'service_completed_successfully' },
+      redis: { condition: 'service_healthy' },
+    });
+    t.true(services[name]?.volumes?.includes('service-data:/app/data'), 'the audit key and checkpoints');
+  }
+  t.is(env('postgres').POSTGRES_PASSWORD, '${POSTGRES_PASSWORD:-verdict-dev-only}');
+  t.regex(raw, /DEVELOPMENT-ONLY placeholder/);
+  t.deepEqual(services.postgres?.healthcheck?.test?.slice(0, 2), ['CMD', 'pg_isready']);
+  t.deepEqual(services.redis?.healthcheck?.test, ['CMD', 'redis-cli', 'ping']);
+  t.is(env('seed').DATABASE_URL, env('service-1').DATABASE_URL);
+  t.like(services.seed?.depends_on, { postgres: { condition: 'service_healthy' } });
+  t.regex(services.seed?.command?.join(' ') ?? '', /seed-cli\.js "\$\$DATABASE_URL"/);
+  t.true(services.postgres?.volumes?.some((volume) => volume.startsWith('postgres-data:')));
+});
+
+test("each sidecar shares its service's network namespace; every service trusts exactly the gateway", (t) => {
   const gateway = services.gateway?.networks as Record<string, { ipv4_address?: string; aliases?: string[] }>;
-  t.is(env('service').TRUSTED_PROXIES, gateway.verdict?.ipv4_address);
+  for (const { sidecar, service } of replicaNames) {
+    t.is(services[sidecar]?.network_mode, `service:${service}`);
+    t.is(env(service).PDP_URL, `http://127.0.0.1:${DEFAULT_PORTS.sidecar}`);
+    const networks = services[service]?.networks as Record<string, { aliases?: string[] }>;
+    t.deepEqual(networks.verdict?.aliases, [sidecar], `Prometheus scrapes the sidecar as ${sidecar}:8181`);
+    t.is(env(service).TRUSTED_PROXIES, gateway.verdict?.ipv4_address);
+  }
   t.deepEqual(gateway.verdict?.aliases?.sort(), ['api.demo.example', 'auth.demo.example']);
 });
 
@@ -245,4 +324,37 @@ test("the container's envsubst entrypoint renders the template as the local stac
   });
   t.is(missing.status, 2);
   t.regex(missing.stderr, /RESOURCE_URL is not set/);
+  for (const [list, problem] of [
+    ['', /SERVICE_UPSTREAMS names no upstream/],
+    ['127.0.0.1:8080 evil;include', /SERVICE_UPSTREAMS holds "evil;include", not a host:port/],
+  ] as const) {
+    const bad = spawnSync('sh', [join(GATEWAY_DIR, 'entrypoint.sh'), 'render'], {
+      env: { PATH: process.env.PATH ?? '', ...values, SERVICE_UPSTREAMS: list },
+      encoding: 'utf8',
+    });
+    t.is(bad.status, 2, list);
+    t.regex(bad.stderr, problem);
+    t.throws(() => renderTemplate(readFileSync(TEMPLATE, 'utf8'), { ...values, SERVICE_UPSTREAMS: list }), {
+      message: problem,
+    });
+  }
+});
+
+test('the upstream block holds one server per replica; one replica renders as before', (t) => {
+  const template = readFileSync(TEMPLATE, 'utf8');
+  const upstream = (values: Record<string, string>) =>
+    /upstream verdict_service \{\n\s*(.*)\n\s*keepalive 16;/.exec(
+      renderTemplate(template, { ...values, RUN_DIR: '/run', GATEWAY_DIR }),
+    )?.[1];
+  t.is(upstream(stackGateway), 'server 127.0.0.1:8080; server 127.0.0.1:8090;');
+  const single = gatewayValues({
+    ports: DEFAULT_PORTS,
+    host: '127.0.0.1',
+    dataDir: '/data',
+    certificates: { certificate: '/c.pem', key: '/k.pem' },
+    introspection: 'http://127.0.0.1:8180/token/introspection',
+    rateLimit: { rate: '50r/s', burst: 100 },
+    workers: 1,
+  });
+  t.is(upstream(single), 'server 127.0.0.1:8080;', 'the line the template had before replicas');
 });
