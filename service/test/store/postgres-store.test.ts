@@ -8,7 +8,7 @@ import pg from 'pg';
 import { startPostgres } from '../../../scripts/servers/postgres.mjs';
 import { sealWith } from '../../src/audit/record.js';
 import { connectStore, openDatabase } from '../../src/store/open-store.js';
-import { PostgresOpenError, PostgresStore } from '../../src/store/postgres/store.js';
+import { PostgresOpenError, PostgresStore, postgresTarget } from '../../src/store/postgres/store.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { FROZEN_NOW_MS } from '../support/harness.js';
 import { STORE_DRIVERS } from '../support/store-drivers.js';
@@ -168,4 +168,14 @@ test('bigints beyond 2^53 are refused on read, not rounded', async (t) => {
     instanceOf: RangeError,
     message: 'bigint 9007199254740993 is beyond the safe integer range',
   });
+});
+
+test('postgresTarget: host, port and database of a URL, never its user or password', (t) => {
+  t.is(
+    postgresTarget(`postgres://u:${SECRET}@db.internal/verdict?sslmode=require`),
+    'db.internal:5432/verdict',
+  );
+  t.is(postgresTarget('postgresql://u@10.0.0.5:6432/v'), '10.0.0.5:6432/v');
+  t.is(postgresTarget('postgres:///verdict?host=/var/run/postgresql'), '/var/run/postgresql:5432/verdict');
+  t.is(postgresTarget('postgres:///verdict'), 'localhost:5432/verdict');
 });

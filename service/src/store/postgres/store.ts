@@ -17,10 +17,14 @@ export function isPostgresUrl(url: string): boolean {
   return url.startsWith('postgres://') || url.startsWith('postgresql://');
 }
 
-/** Where a `postgres://` URL points, without its credentials: `host:port/database`, for messages. */
+/**
+ * Where a `postgres://` URL points, without its credentials: `host:port/database`, for messages;
+ * the host of a URL without one is its `host` parameter (a socket directory) or localhost.
+ */
 export function postgresTarget(url: string): string {
   const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port === '' ? '5432' : parsed.port}${parsed.pathname}`;
+  const host = parsed.hostname === '' ? (parsed.searchParams.get('host') ?? 'localhost') : parsed.hostname;
+  return `${host}:${parsed.port === '' ? '5432' : parsed.port}${parsed.pathname}`;
 }
 
 /**
