@@ -59,7 +59,8 @@ async function main(args: readonly string[]): Promise<number> {
     }
     let verdict: ChainVerdict;
     try {
-      store = await openDatabase(config.store.databaseUrl, { seal: sealWith(key) });
+      // Read only: no migration, so a role with SELECT on audit_log is enough on PostgreSQL.
+      store = await openDatabase(config.store.databaseUrl, { seal: sealWith(key) }, { migrate: false });
       verdict = await verifyChain(store.auditTrail(), key, checkpoints);
     } catch (error) {
       // Not "broken": the chain was not read. The message names no credential (DATABASE_URL is not in it).

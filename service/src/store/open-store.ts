@@ -23,9 +23,17 @@ function auditKey(auditKeyFile: string | undefined): { key: Buffer; keyFile: str
   return { key, keyFile, keyCreated: created };
 }
 
-/** The driver of a DATABASE_URL by its scheme: `postgres://` / `postgresql://`, else `sqlite:<path>`. */
-export function openDatabase(databaseUrl: string, options: StoreOptions): Promise<Store> {
-  if (isPostgresUrl(databaseUrl)) return PostgresStore.fromUrl(databaseUrl, options);
+/**
+ * The driver of a DATABASE_URL by its scheme: `postgres://` / `postgresql://`, else `sqlite:<path>`.
+ * `migrate: false` opens a PostgreSQL database without migrating it (a reader such as audit:verify,
+ * whose role may only SELECT); a SQLite file is always migrated.
+ */
+export function openDatabase(
+  databaseUrl: string,
+  options: StoreOptions,
+  open: { readonly migrate?: boolean } = {},
+): Promise<Store> {
+  if (isPostgresUrl(databaseUrl)) return PostgresStore.fromUrl(databaseUrl, options, open);
   return Promise.resolve(SqliteStore.fromUrl(databaseUrl, options));
 }
 

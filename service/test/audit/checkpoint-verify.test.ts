@@ -187,6 +187,18 @@ for (const driver of STORE_DRIVERS) {
   });
 }
 
+test('postgres: npm run audit:verify reads with a role that may only SELECT the trail (it migrates nothing)', async (t) => {
+  const postgres = STORE_DRIVERS.find((driver) => driver.name === 'postgres')!;
+  const { env, tamper } = await anchoredChain(t, postgres);
+  await tamper('CREATE ROLE verdict_auditor LOGIN; GRANT SELECT ON audit_log TO verdict_auditor');
+  t.teardown(() => tamper('DROP OWNED BY verdict_auditor; DROP ROLE verdict_auditor'));
+  const url = new URL(env.DATABASE_URL);
+  url.username = 'verdict_auditor';
+  const { code, stdout, stderr } = await cli({ ...env, DATABASE_URL: url.toString() });
+  t.is(code, 0, stderr);
+  t.regex(stdout, /^audit chain intact: 5 records, last seq 5; 2 checkpoints match/);
+});
+
 const MALFORMED: [string, string, string][] = [
   ['not JSON', '{"seq":', 'not JSON'],
   ['a blank line', '', 'not JSON'],

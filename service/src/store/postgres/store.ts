@@ -69,15 +69,21 @@ export class PostgresStore implements Store {
   /**
    * Connects to the database a `postgres://` DATABASE_URL names and migrates it; fails with a
    * PostgresOpenError (no credentials in it) when the URL is malformed or the database cannot be
-   * reached, logged into or migrated.
+   * reached, logged into or migrated. `migrate: false` (audit:verify) only connects: a reader
+   * with SELECT on the trail and nothing more can open it, and nothing is written.
    */
-  static async fromUrl(url: string, options: StoreOptions): Promise<PostgresStore> {
+  static async fromUrl(
+    url: string,
+    options: StoreOptions,
+    { migrate: migrating = true }: { readonly migrate?: boolean } = {},
+  ): Promise<PostgresStore> {
     if (!isPostgresUrl(url) || !URL.canParse(url))
       throw new PostgresOpenError('a PostgreSQL DATABASE_URL is a valid postgres:// or postgresql:// URL');
     const where = postgresTarget(url);
     const pool = createPool(url);
     try {
-      await migrate(pool, options.now ?? Date.now);
+      if (migrating) await migrate(pool, options.now ?? Date.now);
+      else await pool.query('SELECT 1');
       return new PostgresStore(pool, options);
     } catch (error) {
       await pool.end().catch(() => undefined);
