@@ -35,6 +35,7 @@ export function rateLimit({
   onLimited,
 }: RateLimitOptions): Middleware<RequestState> {
   const limiter = store.limiter(name, pointsPerMinute);
+  const limitText = String(pointsPerMinute);
   return async function rateLimit(ctx, next) {
     const subject = key(ctx.state);
     if (subject === undefined) {
@@ -43,7 +44,10 @@ export function rateLimit({
     }
     try {
       const res = await limiter.consume(subject);
-      ctx.set(headers(pointsPerMinute, res));
+      // Straight onto the response: Koa's ctx.set builds an object and arrays on every call.
+      ctx.res.setHeader('RateLimit-Limit', limitText);
+      ctx.res.setHeader('RateLimit-Remaining', String(Math.max(0, res.remainingPoints)));
+      ctx.res.setHeader('RateLimit-Reset', String(Math.max(0, Math.ceil(res.msBeforeNext / 1000))));
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       onLimited?.(name);
