@@ -12,8 +12,9 @@ export interface PostgresServer {
 /**
  * Starts Debian's newest PostgreSQL on 127.0.0.1 (`port`, or a free one), a fresh cluster with the
  * superuser and database `verdict`, and resolves once it accepts connections (its own process).
- * Run as root, the server runs as `nobody`. A `dir` given is kept by `stop()` (it must be reachable
- * by that user); the default temporary one is removed.
+ * Run as root, the server runs as `nobody`. A `dir` given is kept by `stop()` and its cluster reused
+ * by the next start (run as root it is chowned to `nobody`, who must be able to reach it); the
+ * default temporary one is removed.
  */
 export function startPostgres(options?: {
   dir?: string;

@@ -111,7 +111,8 @@ function ready(dataDir, pid) {
 /**
  * Starts PostgreSQL on 127.0.0.1 (`port`, or a free one) with its cluster in `dir` (or a new
  * temporary directory, removed by `stop()`), creates the `verdict` database and resolves once it
- * accepts connections. `log` receives the server's output line by line. Throws a clear error when
+ * accepts connections. A `dir` given is kept by `stop()`, and the cluster in it is reused by the
+ * next start; run as root, it is chowned to `nobody`, which must be able to reach it. `log` receives the server's output line by line. Throws a clear error when
  * PostgreSQL is not installed or does not start.
  */
 export async function startPostgres({ dir, port, log = () => undefined } = {}) {
@@ -124,11 +125,13 @@ export async function startPostgres({ dir, port, log = () => undefined } = {}) {
   const cleanUp = () => {
     if (ownDir) rmSync(workDir, { recursive: true, force: true });
   };
+  // A cluster already in a given `dir` (a previous start's) is started again, not initialised.
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
   try {
     mkdirSync(socketDir, { recursive: true });
     chownTree(workDir);
     // prettier-ignore
-    await run(join(bin, 'initdb'), [
+    if (fresh) await run(join(bin, 'initdb'), [
       '--pgdata', dataDir, '--username', USER, '--auth', 'trust',
       '--encoding', 'UTF8', '--locale', 'C', '--no-sync', '--no-instructions',
     ]);
@@ -196,15 +199,16 @@ export async function startPostgres({ dir, port, log = () => undefined } = {}) {
   }
   try {
     // Through the socket in our directory: our server's, whatever else listens on the port.
-    await run(join(bin, 'createdb'), [
-      '--host',
-      socketDir,
-      '--port',
-      String(listenPort),
-      '--username',
-      USER,
-      DATABASE,
-    ]);
+    if (fresh)
+      await run(join(bin, 'createdb'), [
+        '--host',
+        socketDir,
+        '--port',
+        String(listenPort),
+        '--username',
+        USER,
+        DATABASE,
+      ]);
   } catch (error) {
     await kill();
     throw error;
