@@ -29,7 +29,7 @@ interface JoinedRow extends Row {
   a_version: number;
 }
 
-/** The transaction and its account in one read. */
+/** The `:id` loader's read in one statement: each statement is a read transaction of its own. */
 const GET_WITH_ACCOUNT = `SELECT t.*, a.id AS a_id, a.owner AS a_owner, a.department AS a_department,
     a.currency AS a_currency, a.status AS a_status, a.created_at AS a_created_at, a.version AS a_version
   FROM transactions t LEFT JOIN accounts a ON a.id = t.account_id WHERE t.id = ?`;
