@@ -1,11 +1,11 @@
 import { cursorSchema } from '../transactions/cursor.js';
-import { CURRENCIES } from '../transactions/schemas.js';
+import { CURRENCIES, SINGLE_LINE_TEXT } from '../transactions/schemas.js';
 import { ACCOUNT_STATUSES } from './model.js';
 
 /** An account id: server-made UUIDs, and the older `acct-…` style ids. */
 export const accountIdSchema = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } as const;
 
-const subject = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const subject = { type: 'string', minLength: 1, maxLength: 255, pattern: SINGLE_LINE_TEXT } as const;
 const status = { type: 'string', enum: [...ACCOUNT_STATUSES] } as const;
 
 /** Body of POST /accounts. */

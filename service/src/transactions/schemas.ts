@@ -11,7 +11,15 @@ const category = { type: 'string', enum: [...CATEGORIES] } as const;
 const status = { type: 'string', enum: [...STATUSES] } as const;
 const subject = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const amountMinor = { type: 'integer', minimum: 1, maximum: 100_000_000_000_00 } as const;
-const note = { type: ['string', 'null'], maxLength: 500 } as const;
+
+/**
+ * Free text without control characters (C0 and DEL): PostgreSQL text cannot hold NUL, and no
+ * name needs the others. {@link MULTILINE_TEXT} keeps tab, line feed and carriage return.
+ */
+export const SINGLE_LINE_TEXT = '^[^\\u0000-\\u001F\\u007F]*$';
+const MULTILINE_TEXT = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
+
+const note = { type: ['string', 'null'], maxLength: 500, pattern: MULTILINE_TEXT } as const;
 
 /** Body of POST /transactions. */
 export const createTransactionSchema = {
@@ -33,7 +41,7 @@ export const createTransactionSchema = {
       additionalProperties: false,
       required: ['name', 'account'],
       properties: {
-        name: { type: 'string', minLength: 1, maxLength: 140 },
+        name: { type: 'string', minLength: 1, maxLength: 140, pattern: SINGLE_LINE_TEXT },
         account: { type: 'string', pattern: '^[A-Za-z0-9 -]{1,64}$' },
       },
     },

@@ -97,6 +97,12 @@ test('a bad open body → 400 validation_failed naming the field', async (t) => 
   const fields = (res.body.errors as { field: string }[]).map((error) => error.field);
   t.true(fields.includes('body.currency'));
   t.true(fields.includes('body.colour'));
+  const control = await open(await customer('val'), { currency: 'EUR', owner: 'val\u0000' });
+  t.is(control.status, 400, 'a control character in the holder (PostgreSQL text holds no NUL)');
+  t.deepEqual(
+    (control.body.errors as { field: string }[]).map((error) => error.field),
+    ['body.owner'],
+  );
 });
 
 test('an idempotent open replays the first response with its ETag', async (t) => {

@@ -109,6 +109,39 @@ test('PATCH with a stale If-Match → 412 precondition_failed and nothing change
   t.is((await h.request('GET', `/transactions/${body.id}`, { token })).body.note, 'a');
 });
 
+test('control characters in free text → 400 validation_failed; line breaks and tabs in a note are kept', async (t) => {
+  // PostgreSQL text cannot hold NUL: refused for every driver, so no store answers 500 for it.
+  const token = await h.token({ sub: 'nell' });
+  const cases: [string, Record<string, unknown>][] = [
+    ['body.note', { ...NEW, note: 'a\u0000b' }],
+    ['body.note', { ...NEW, note: 'bell\u0007' }],
+    [
+      'body.counterparty.name',
+      { ...NEW, counterparty: { name: 'Corner\u0000Market', account: 'DE0012345678' } },
+    ],
+    ['body.counterparty.name', { ...NEW, counterparty: { name: 'Corner\nMarket', account: 'DE0012345678' } }],
+  ];
+  for (const [field, body] of cases) {
+    const res = await create(token, body);
+    t.is(res.status, 400, `${field}: ${res.text}`);
+    t.is(res.body.code, 'validation_failed');
+    t.true(
+      (res.body.errors as { field: string }[]).some((error) => error.field === field),
+      JSON.stringify(res.body.errors),
+    );
+  }
+  const created = await create(token, { ...NEW, note: 'line one\nline two\tand a tab\r\n' });
+  t.is(created.status, 201, created.text);
+  t.is(created.body.note, 'line one\nline two\tand a tab\r\n');
+  const patched = await h.request('PATCH', `/transactions/${created.body.id}`, {
+    token,
+    body: { note: 'x\u0000' },
+    headers: [['If-Match', '"1"']],
+  });
+  t.is(patched.status, 400);
+  t.is(patched.body.code, 'validation_failed');
+});
+
 test('PATCH of fields other than note and category → 400 validation_failed naming them', async (t) => {
   const token = await h.token({ sub: 'ivan' });
   const { body } = await create(token);
