@@ -79,9 +79,10 @@ function sleep(ms) {
 function partOrder(replicas) {
   const pairs = Array.from({ length: replicas }, (_, i) => replicaNames(i, replicas));
   return [
+    // First: every other part's environment names them.
+    ...(replicas > 1 ? ['postgres', 'redis'] : []),
     'authServer',
     'bundleServer',
-    ...(replicas > 1 ? ['postgres', 'redis'] : []),
     ...pairs.flatMap(({ sidecar, service }) => [sidecar, service]),
     'gateway',
   ];
