@@ -7,6 +7,10 @@
 //
 //   node scripts/stack.mjs            start and wait (logs of every part on this terminal)
 //   node scripts/stack.mjs --quiet    each part's log in data/logs/<part>.log instead
+//   node scripts/stack.mjs --replicas 2
+//                                     compose's shape: Debian's PostgreSQL and Redis (throwaway: a
+//                                     fresh, seeded database each start) and two sidecar + service
+//                                     pairs behind the gateway (the second on :8090, :9474, :8191)
 //   node scripts/stack.mjs --setup    only make what compose mounts from data/ (TLS certificate,
 //                                     audit key), then exit
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -15,7 +19,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureGatewayCertificates } from '../compose/stack/certificates.mjs';
-import { API_HOST, DEFAULT_PORTS, ROOT, startStack } from '../compose/stack/local-stack.mjs';
+import { API_HOST, MAX_REPLICAS, ROOT, startStack } from '../compose/stack/local-stack.mjs';
 
 /** One line per role: who, how to get an opaque token, what to ask. */
 const ROLES = [
@@ -34,7 +38,8 @@ const ROLES = [
   ['service client reporting (client credentials)', 'reporting', 'GET', '/accounts'],
 ];
 
-function usage(port, dataDir) {
+function usage(stack, dataDir) {
+  const port = stack.ports.gateway;
   const base = `https://${API_HOST}:${port}`;
   const tls = `--resolve ${API_HOST}:${port}:127.0.0.1 --cacert ${relative(process.cwd(), join(dataDir, 'gateway', 'ca.pem'))}`;
   const lines = ROLES.map(
@@ -46,10 +51,8 @@ Verdict is running: the gateway is the only way in (phantom tokens: opaque outsi
 
   API (gateway, TLS)      ${base}        (resolve ${API_HOST} to 127.0.0.1)
   resource metadata       ${base}/.well-known/oauth-protected-resource
-  authorization server    http://127.0.0.1:${DEFAULT_PORTS.authServer}        (users' password: verdict, one-time code 000000)
-  service, sidecar        http://127.0.0.1:${DEFAULT_PORTS.service}, http://127.0.0.1:${DEFAULT_PORTS.sidecar}   (loopback only)
-  metrics                 http://127.0.0.1:${DEFAULT_PORTS.admin}/metrics, http://127.0.0.1:${DEFAULT_PORTS.sidecar}/metrics
-  decision log            ${relative(process.cwd(), join(dataDir, 'decisions.jsonl'))}
+  authorization server    http://127.0.0.1:${stack.ports.authServer}        (users' password: verdict, one-time code 000000)
+${replicaLines(stack)}
   gateway access log      ${relative(process.cwd(), join(dataDir, 'gateway', 'logs', 'access.log'))}
 
 ${lines.join('\n')}
@@ -60,6 +63,25 @@ ${lines.join('\n')}
   alice holds acct-alice-1 (retail), bob acct-bob-1 (retail), carol acct-carol-1 (private).
   Ctrl-C stops everything.
 `;
+}
+
+/** Each replica's service, sidecar, metrics and decision log; the shared database with several. */
+function replicaLines(stack) {
+  const lines = stack.replicas.flatMap((replica, index) => {
+    const name = stack.replicas.length === 1 ? '' : ` ${index + 1}`;
+    const log = stack.environments.replicas[index].sidecar.DECISION_LOG.replace(/^file:/, '');
+    return [
+      `  service, sidecar${name.padEnd(7)} ${replica.serviceUrl}, ${replica.sidecarUrl}   (loopback only)`,
+      `  metrics${name.padEnd(16)} http://127.0.0.1:${replica.admin}/metrics, ${replica.sidecarUrl}/metrics`,
+      `  decision log${name.padEnd(11)} ${relative(process.cwd(), log)}`,
+    ];
+  });
+  if (stack.redisUrl !== undefined)
+    lines.push(
+      `  PostgreSQL, Redis       ${stack.databaseUrl}, ${stack.redisUrl}   (throwaway)`,
+      `  audit checkpoints       ${relative(process.cwd(), stack.checkpointFile)}`,
+    );
+  return lines.join('\n');
 }
 
 /** What compose mounts from data/: the gateway's certificate and the audit key. */
@@ -79,8 +101,17 @@ function setup(dataDir) {
 export async function runStack(argv = process.argv.slice(2)) {
   const { values } = parseArgs({
     args: argv,
-    options: { quiet: { type: 'boolean', default: false }, setup: { type: 'boolean', default: false } },
+    options: {
+      quiet: { type: 'boolean', default: false },
+      setup: { type: 'boolean', default: false },
+      replicas: { type: 'string', default: '1' },
+    },
   });
+  const replicas = Number(values.replicas);
+  if (!/^\d+$/.test(values.replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+    process.stderr.write(`stack: --replicas must be a whole number from 1 to ${MAX_REPLICAS}\n`);
+    process.exit(2);
+  }
   const dataDir = join(ROOT, 'data');
   if (values.setup) return setup(dataDir);
   let stack;
@@ -96,6 +127,7 @@ export async function runStack(argv = process.argv.slice(2)) {
   try {
     stack = await startStack({
       dataDir,
+      replicas,
       logs: values.quiet ? join(dataDir, 'logs') : 'inherit',
       onExit: (name, code, signal) => {
         process.stderr.write(`stack: ${name} stopped (${signal ?? `exit ${code}`}); stopping everything\n`);
@@ -106,7 +138,7 @@ export async function runStack(argv = process.argv.slice(2)) {
     process.stderr.write(`stack: ${error.message}\n`);
     process.exit(1);
   }
-  if (!stopping) process.stdout.write(usage(stack.ports.gateway, dataDir));
+  if (!stopping) process.stdout.write(usage(stack, dataDir));
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1]))

@@ -2,7 +2,8 @@
 // `npm start`: builds the compiled JavaScript (`npm run build`; tsc is incremental, so a build with
 // nothing changed takes seconds) and runs the local stack on loopback — authorization server, bundle
 // server, sidecar, service (SQLite, demo data) and the gateway on https://api.demo.example:8443 —
-// until Ctrl-C (scripts/stack.mjs; `npm start -- --quiet` puts each part's log under data/logs/).
+// until Ctrl-C (scripts/stack.mjs; `npm start -- --quiet` puts each part's log under data/logs/,
+// `npm start -- --replicas 2` runs two service + sidecar pairs on PostgreSQL and Redis).
 // DEVELOPMENT ONLY: development users, keys and certificates under data/.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
