@@ -307,6 +307,16 @@ test('the gateway image holds every file of compose/gateway the template uses', 
   for (const file of [...used, 'entrypoint.sh']) t.true(dockerfile.includes(`compose/gateway/${file}`), file);
 });
 
+test("the gateway image's build checks the template with a value for each of its variables", (t) => {
+  const dockerfile = readFileSync(join(ROOT, 'compose', 'gateway', 'Dockerfile'), 'utf8');
+  const check = /RUN openssl req[\s\S]*?nginx-config-checked/.exec(dockerfile)?.[0] ?? '';
+  const unset = templateVariables(readFileSync(TEMPLATE, 'utf8')).filter(
+    (name) => name !== 'GATEWAY_DIR' && !new RegExp(`(^|\\s)${name}=`).test(check),
+  );
+  t.deepEqual(unset, [], 'nginx -t at build time would stop on these');
+  t.regex(check, /SERVICE_UPSTREAMS='127\.0\.0\.1:8080 127\.0\.0\.1:8090'/, 'a list of two upstreams');
+});
+
 test("the container's envsubst entrypoint renders the template as the local stack does", (t) => {
   const runDir = mkdtempSync(join(tmpdir(), 'verdict-render-'));
   t.teardown(() => rmSync(runDir, { recursive: true, force: true }));
