@@ -10,13 +10,12 @@
 // through setpriv (util-linux; it execs, so the child's pid is postgres's own and signals reach it,
 // where runuser and su fork a parent of their own), and the cluster directory is chowned to it.
 // Run as any other user, they run as that user.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, HOST, spawnServer, waitUntilReady } from './child-server.mjs';
 
-const HOST = '127.0.0.1';
 const USER = 'verdict';
 const DATABASE = 'verdict';
 /** Where Debian's postgresql-<major> packages put their programs. */
@@ -27,18 +26,6 @@ const UNPRIVILEGED = { uid: 65534, gid: 65534 };
 const START_TIMEOUT_MS = 30_000;
 /** How long it may take to exit after SIGINT (fast shutdown) before it is killed. */
 const STOP_TIMEOUT_MS = 5_000;
-
-/** A port nobody listens on now (the kernel's choice). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The bin directory of the newest PostgreSQL Debian installed, or a clear error naming the fix. */
 function binDir() {
@@ -148,54 +135,23 @@ export async function startPostgres({ dir, port, log = () => undefined } = {}) {
     '-c', 'max_connections=200', '-c', 'log_min_messages=warning',
   ];
   const { command, args } = asServerUser(join(bin, 'postgres'), serverArgs);
-  const child = spawn(command, args, { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = [];
-  let pending = '';
-  const onData = (chunk) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      output.push(line);
-      if (output.length > 50) output.shift();
-      log(line);
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  /** @type {Promise<{ code: number | null; signal: string | null; error?: Error }>} */
-  const exited = new Promise((resolve) => {
-    child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  let exit;
-  void exited.then((result) => {
-    exit = result;
-  });
-  const kill = async () => {
-    if (exit === undefined) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+  const server = spawnServer(command, args, { cwd: tmpdir(), log });
+  try {
+    await waitUntilReady(server, {
+      ready: () => ready(dataDir, server.child.pid),
+      timeoutMs: START_TIMEOUT_MS,
+      exitedError: (exit) =>
+        new Error(
+          `postgres exited before accepting connections (${exit.error?.message ?? `code ${exit.code}, signal ${exit.signal}`}):\n${server.output.join('\n')}`,
+        ),
+      timeoutError: () =>
+        new Error(
+          `postgres did not accept connections on ${HOST}:${listenPort} within ${START_TIMEOUT_MS} ms:\n${server.output.join('\n')}`,
+        ),
+    });
+  } catch (error) {
     cleanUp();
-  };
-
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (exit !== undefined) {
-      cleanUp();
-      throw new Error(
-        `postgres exited before accepting connections (${exit.error?.message ?? `code ${exit.code}, signal ${exit.signal}`}):\n${output.join('\n')}`,
-      );
-    }
-    if (ready(dataDir, child.pid)) break;
-    if (Date.now() > deadline) {
-      await kill();
-      throw new Error(
-        `postgres did not accept connections on ${HOST}:${listenPort} within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    throw error;
   }
   try {
     // Through the socket in our directory: our server's, whatever else listens on the port.
@@ -210,7 +166,8 @@ export async function startPostgres({ dir, port, log = () => undefined } = {}) {
         DATABASE,
       ]);
   } catch (error) {
-    await kill();
+    await server.kill();
+    cleanUp();
     throw error;
   }
 
@@ -222,12 +179,7 @@ export async function startPostgres({ dir, port, log = () => undefined } = {}) {
     /** Ends postgres (SIGINT: fast shutdown, SIGKILL after 5 s) and removes its temporary directory. */
     stop() {
       stopped ??= (async () => {
-        if (exit === undefined) {
-          child.kill('SIGINT');
-          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-          await exited;
-          clearTimeout(timer);
-        }
+        await server.stop('SIGINT', STOP_TIMEOUT_MS);
         cleanUp();
       })();
       return stopped;

@@ -1,29 +1,16 @@
 // Starts Debian's redis-server for tests and the local stack: loopback only, a free port, nothing
 // persisted (no RDB, no AOF), its working directory a fresh temporary one, not daemonized: a child
 // process that stop() ends. Usage: `const redis = await startRedis(); ...; await redis.stop();`
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, HOST, spawnServer, waitUntilReady } from './child-server.mjs';
 
-const HOST = '127.0.0.1';
 /** How long redis-server may take to answer (PING, INFO) once started. */
 const START_TIMEOUT_MS = 15_000;
 /** How long it may take to exit after SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 5_000;
-
-/** A port nobody listens on now (the kernel's choice). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The process id of the Redis answering on `port` (from `INFO server`), or undefined when none
@@ -68,54 +55,27 @@ export async function startRedis({ dir, port, log = () => undefined } = {}) {
     '--save', '', '--appendonly', 'no', '--dir', workDir, '--daemonize', 'no',
     '--logfile', '', '--loglevel', 'notice',
   ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = [];
-  let pending = '';
-  const onData = (chunk) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      output.push(line);
-      if (output.length > 50) output.shift();
-      log(line);
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  /** @type {Promise<{ code: number | null; signal: string | null; error?: Error }>} */
-  const exited = new Promise((resolve) => {
-    child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  let exit;
-  void exited.then((result) => {
-    exit = result;
-  });
-
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (exit !== undefined) {
-      cleanUp();
-      if (exit.error !== undefined && /** @type {NodeJS.ErrnoException} */ (exit.error).code === 'ENOENT')
-        throw new Error(
-          "redis-server not found on PATH: install Debian's redis-server package (apt-get install redis-server)",
-        );
-      throw new Error(
-        `redis-server exited before answering (${exit.error?.message ?? `code ${exit.code}, signal ${exit.signal}`}):\n${output.join('\n')}`,
-      );
-    }
-    const pid = await serverPid(listenPort);
-    if (pid !== undefined && pid === child.pid) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      await exited;
-      cleanUp();
-      throw new Error(
-        `redis-server did not answer on ${HOST}:${listenPort} within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const server = spawnServer('redis-server', args, { cwd: undefined, log });
+  try {
+    await waitUntilReady(server, {
+      ready: async () => (await serverPid(listenPort)) === server.child.pid,
+      timeoutMs: START_TIMEOUT_MS,
+      exitedError: (exit) =>
+        exit.error !== undefined && /** @type {NodeJS.ErrnoException} */ (exit.error).code === 'ENOENT'
+          ? new Error(
+              "redis-server not found on PATH: install Debian's redis-server package (apt-get install redis-server)",
+            )
+          : new Error(
+              `redis-server exited before answering (${exit.error?.message ?? `code ${exit.code}, signal ${exit.signal}`}):\n${server.output.join('\n')}`,
+            ),
+      timeoutError: () =>
+        new Error(
+          `redis-server did not answer on ${HOST}:${listenPort} within ${START_TIMEOUT_MS} ms:\n${server.output.join('\n')}`,
+        ),
+    });
+  } catch (error) {
+    cleanUp();
+    throw error;
   }
 
   let stopped;
@@ -126,12 +86,7 @@ export async function startRedis({ dir, port, log = () => undefined } = {}) {
     /** Ends redis-server (SIGTERM, SIGKILL after 5 s) and removes its temporary directory. */
     stop() {
       stopped ??= (async () => {
-        if (exit === undefined) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-          await exited;
-          clearTimeout(timer);
-        }
+        await server.stop('SIGTERM', STOP_TIMEOUT_MS);
         cleanUp();
       })();
       return stopped;
