@@ -1,21 +1,8 @@
 import Database from 'better-sqlite3';
+import type { TransactionRow } from '../../service/src/store/sql/rows.js';
 
-/** A transactions row joined with its account's policy attributes, as the bench servers read it. */
-export interface Row {
-  id: string;
-  owner: string;
-  account_id: string;
-  amount_minor: number;
-  currency: string;
-  category: string;
-  counterparty_name: string;
-  counterparty_account: string | null;
-  note: string | null;
-  status: string;
-  department: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
+/** A transactions row (the service's own row type) joined with its account's policy attributes. */
+export interface Row extends TransactionRow {
   account_owner: string;
   account_department: string;
   account_status: string;
