@@ -1,16 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import test from 'ava';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { parseDocument } from 'yaml';
 import { loadCases } from '../../../policy-tests/src/cases.js';
-import { buildPolicyVariant } from '../../../scripts/policy-variant.mjs';
 import type { PolicyConsole } from '../../src/console/console.js';
 import { loadCandidate } from '../../src/impact/candidate.js';
 import { analyzeImpact } from '../../src/impact/impact.js';
 import type { RunningSidecar } from '../../src/sidecar.js';
 import { tempDir } from '../helpers/opa.js';
+import { shadowCases, writeCandidate } from '../shadow/candidate.js';
 import { post, startTestSidecar, waitFor } from '../helpers/sidecar.js';
 import { REAL_BUNDLE, REAL_KEYS } from './console-fixtures.js';
 
@@ -21,8 +19,6 @@ import { REAL_BUNDLE, REAL_KEYS } from './console-fixtures.js';
 // CONSOLE_SCREENSHOT=<path> saves the finished page (the README's docs/console.png).
 
 const CHROMIUM = '/usr/bin/chromium';
-const OLD_LIMIT = 5_000_000;
-const NEW_LIMIT = 2_000_000;
 
 let dir: { path: string; remove: () => Promise<void> };
 let sidecar: RunningSidecar;
@@ -42,21 +38,9 @@ test.before(async () => {
   dir = await tempDir();
   cleanups.push(() => dir.remove());
   // The candidate, signed with the same development key as the active bundle.
-  const variant = buildPolicyVariant({
-    into: join(dir.path, 'candidate'),
-    env: { BUNDLE_SIGNING_KEY: join(dirname(REAL_KEYS), 'private.pem') },
-    edit: (root: string) => {
-      const file = join(root, 'policies', 'data', 'roles.yaml');
-      const document = parseDocument(readFileSync(file, 'utf8'));
-      const path = ['roles', 'manager', 'approval_limits', 'EUR'];
-      if (document.getIn(path) !== OLD_LIMIT) throw new Error('roles.yaml no longer has the old limit');
-      document.setIn(path, NEW_LIMIT);
-      writeFileSync(file, document.toString());
-    },
-  });
-  shadowRevision = variant.revision;
-  const candidatePath = join(dir.path, 'candidate.tar.gz');
-  await writeFile(candidatePath, variant.wasm);
+  const candidate = await writeCandidate(dir.path);
+  shadowRevision = candidate.revision;
+  const candidatePath = candidate.path;
 
   sidecar = await startTestSidecar({
     BUNDLE_PATH: REAL_BUNDLE,
@@ -82,19 +66,7 @@ test.before(async () => {
   await waitFor(() => held() === sent.length, 'the console to hold the decisions');
 
   // An approval within the old limit and above the new one: the active bundle allows it, the shadow not.
-  const found = cases.find((c) => {
-    const resource = c.input.resource as { amount_minor?: number; currency?: string } | undefined;
-    return (
-      c.input.action === 'transactions:approve' &&
-      'allow' in c.expected &&
-      c.expected.allow &&
-      resource?.currency === 'EUR' &&
-      (resource.amount_minor ?? 0) > NEW_LIMIT &&
-      (resource.amount_minor ?? 0) <= OLD_LIMIT
-    );
-  });
-  if (found === undefined) throw new Error('no decision-table approval between the two limits');
-  approval = found.input;
+  approval = shadowCases().approval.input;
   await post(base, '/v1/data/verdict/authz/decision', { input: approval });
   sent.push({ action: 'transactions:approve', allow: true, sub: null });
   await waitFor(() => held() === sent.length, 'the approval to be held');
