@@ -5,6 +5,7 @@ import {
   accountSchema,
   openAccountSchema,
 } from './accounts/schemas.js';
+import { AUDIT_RECORD_FIELDS } from './audit/record.js';
 import { auditQuerySchema } from './audit/routes.js';
 import { PROBLEM_TYPE_BASE } from './http/problem.js';
 import { BODY_LIMIT_BYTES } from './http/json-body.js';
@@ -135,28 +136,7 @@ const nullableString = { type: ['string', 'null'] };
 const auditRecordSchema = {
   type: 'object',
   additionalProperties: false,
-  required: [
-    'seq',
-    'id',
-    'time',
-    'request_id',
-    'decision_id',
-    'bundle_revision',
-    'action',
-    'resource_type',
-    'resource_id',
-    'sub',
-    'client_id',
-    'agent_id',
-    'agent_client_type',
-    'outcome',
-    'reasons',
-    'http_status',
-    'changed_fields',
-    'client_ip',
-    'prev_mac',
-    'mac',
-  ],
+  required: [...AUDIT_RECORD_FIELDS],
   properties: {
     seq: { type: 'integer', minimum: 1 },
     id: { type: 'string' },

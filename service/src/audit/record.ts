@@ -33,6 +33,30 @@ export interface AuditRecord extends AuditEntry {
   readonly mac: string;
 }
 
+/** Every field of an audit record, in the order GET /audit documents them and the stores' columns. */
+export const AUDIT_RECORD_FIELDS = [
+  'seq',
+  'id',
+  'time',
+  'request_id',
+  'decision_id',
+  'bundle_revision',
+  'action',
+  'resource_type',
+  'resource_id',
+  'sub',
+  'client_id',
+  'agent_id',
+  'agent_client_type',
+  'outcome',
+  'reasons',
+  'http_status',
+  'changed_fields',
+  'client_ip',
+  'prev_mac',
+  'mac',
+] as const satisfies readonly (keyof AuditRecord)[];
+
 /** The `prev_mac` of the first record. */
 export const GENESIS_MAC = '0'.repeat(64);
 

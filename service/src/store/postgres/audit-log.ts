@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { AuditEntry, AuditRecord } from '../../audit/record.js';
+import { AUDIT_RECORD_FIELDS, type AuditEntry, type AuditRecord } from '../../audit/record.js';
 import type { AuditHead, AuditHooks, AuditLog, AuditQuery, AuditSealer } from '../audit-log.js';
 import { trailInPages } from '../sql/audit-trail.js';
 import { POSTGRES_DIALECT, SqlParams } from '../sql/dialect.js';
@@ -9,28 +9,7 @@ import { dynamicRows, rows, statement } from './pool.js';
 import { inTransaction } from './transaction.js';
 
 /** The columns of an audit record, in the order of the insert's placeholders. */
-const COLUMNS = [
-  'seq',
-  'id',
-  'time',
-  'request_id',
-  'decision_id',
-  'bundle_revision',
-  'action',
-  'resource_type',
-  'resource_id',
-  'sub',
-  'client_id',
-  'agent_id',
-  'agent_client_type',
-  'outcome',
-  'reasons',
-  'http_status',
-  'changed_fields',
-  'client_ip',
-  'prev_mac',
-  'mac',
-] as const satisfies readonly (keyof AuditRow)[];
+const COLUMNS = AUDIT_RECORD_FIELDS satisfies readonly (keyof AuditRow)[];
 
 /**
  * The chain's order across replicas: the one row of audit_chain_head, locked FOR UPDATE by the
